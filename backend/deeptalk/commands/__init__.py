@@ -1,0 +1,1 @@
+"""Sub-commands of the `deeptalk` CLI; see `deeptalk.cli`."""
