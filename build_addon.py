@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""Project entry point: set up the environment, run the demo or the tests, build the extension zip.
+
+    python3 build_addon.py demo    # set up .venv, animate a sample line on the embedded default
+    python3 build_addon.py test    # set up .venv, run the whole test suite
+    python3 build_addon.py build   # (default) write dist/deeptalk-<version>.zip for Blender
+    python3 build_addon.py setup   # only create/refresh .venv
+
+Standard library only, so it runs with any Python 3.11 before anything is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+DIST = ROOT / "dist"
+BACKEND = ROOT / "backend"
+ADDON = ROOT / "blender_addon"
+ASSETS = ROOT / "assets"
+STAMP = VENV / ".deeptalk-setup-stamp"
+APT_PACKAGES = ("espeak-ng",)  # speech synthesis for the corpus builder and test audio
+ZIP_ASSET_DIRS = ("models/default", "flame/standin", "audio")
+SKIP_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
+SKIP_SUFFIXES = {".pyc", ".pyo"}
+
+
+def say(message: str) -> None:
+    print(f"[deeptalk] {message}", flush=True)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(cmd: list[str], **kwargs) -> None:
+    """Run a command (never through a shell), failing loudly."""
+    subprocess.run(cmd, check=True, **kwargs)
+
+
+# ----------------------------------------------------------------------------- setup
+
+
+def setup_fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update((BACKEND / "pyproject.toml").read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def ensure_venv() -> Path:
+    """Create `.venv` with the backend (editable) and dev tools; a no-op when up to date."""
+    fingerprint = setup_fingerprint()
+    if venv_python().exists() and STAMP.exists() and STAMP.read_text() == fingerprint:
+        say(f"environment up to date: {VENV}")
+        return venv_python()
+    if not venv_python().exists():
+        say(f"creating virtual environment {VENV}")
+        run([sys.executable, "-m", "venv", str(VENV)])
+    say("installing the backend and its dependencies (torch CPU, bpy, ...); the first time takes ~2 min")
+    run([str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q",
+         "-e", f"{BACKEND}[dev]"])
+    STAMP.write_text(fingerprint)
+    say("environment ready")
+    return venv_python()
+
+
+def ensure_apt_packages() -> None:
+    """Install the Debian packages the tests need when missing and we may (root + apt-get)."""
+    missing = [name for name in APT_PACKAGES if shutil.which(name) is None]
+    if not missing:
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        say(f"installing system packages: {', '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run(["apt-get", "update", "-q"], env=env, stdout=subprocess.DEVNULL)
+        run(["apt-get", "install", "-y", "-q", *missing], env=env, stdout=subprocess.DEVNULL)
+    else:
+        raise SystemExit(f"missing system packages {', '.join(missing)}: install them "
+                         f"(e.g. `sudo apt-get install {' '.join(missing)}`) and run again")
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_setup(_: argparse.Namespace) -> int:
+    ensure_venv()
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    ensure_apt_packages()
+    python = ensure_venv()
+    say("running the test suite")
+    pytest_args = args.pytest_args or []
+    result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
+                            cwd=ROOT)
+    return result.returncode
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    python = ensure_venv()
+    say("running the demo: stand-in head + sample line, animated through the add-on")
+    demo = [str(python), str(ROOT / "scripts" / "demo.py"), "--out", str(args.out)]
+    return subprocess.run(demo, cwd=ROOT).returncode
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    path = build_extension_zip(Path(args.dist))
+    say(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    say("install it in Blender: Edit > Preferences > Get Extensions > Install from Disk")
+    return 0
+
+
+# ----------------------------------------------------------------------------- extension zip
+
+
+def addon_version() -> str:
+    manifest = tomllib.loads((ADDON / "blender_manifest.toml").read_text(encoding="utf-8"))
+    return str(manifest["version"])
+
+
+def iter_files(base: Path):
+    for path in sorted(base.rglob("*")):
+        if path.is_file() and not (SKIP_NAMES & set(path.parts)) and path.suffix not in SKIP_SUFFIXES:
+            yield path
+
+
+def build_extension_zip(dist: Path = DIST) -> Path:
+    """The add-on at the zip root, plus `backend/` (source) and the shipped `assets/`."""
+    dist.mkdir(parents=True, exist_ok=True)
+    target = dist / f"deeptalk-{addon_version()}.zip"
+    tmp = target.with_suffix(".zip.partial")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for path in iter_files(ADDON):
+            archive.write(path, path.relative_to(ADDON).as_posix())
+        archive.write(BACKEND / "pyproject.toml", "backend/pyproject.toml")
+        archive.write(BACKEND / "README.md", "backend/README.md")
+        for path in iter_files(BACKEND / "deeptalk"):
+            archive.write(path, "backend/" + path.relative_to(BACKEND).as_posix())
+        for sub in ZIP_ASSET_DIRS:
+            for path in iter_files(ASSETS / sub) if (ASSETS / sub).is_dir() else ():
+                archive.write(path, "assets/" + path.relative_to(ASSETS).as_posix())
+    os.replace(tmp, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("setup", help="create or refresh .venv").set_defaults(func=cmd_setup)
+    test = sub.add_parser("test", help="set up, then run the test suite")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    test.set_defaults(func=cmd_test)
+    demo = sub.add_parser("demo", help="set up, then animate a sample line on the embedded default")
+    demo.add_argument("--out", default=str(ROOT / "out"), help="output folder (default: out/)")
+    demo.set_defaults(func=cmd_demo)
+    build = sub.add_parser("build", help="write the Blender extension zip")
+    build.add_argument("--dist", default=str(DIST))
+    build.set_defaults(func=cmd_build)
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        args = parser.parse_args(["build"])
+    try:
+        return args.func(args)
+    except subprocess.CalledProcessError as exc:
+        say(f"command failed ({exc.returncode}): {' '.join(map(str, exc.cmd))}")
+        return exc.returncode or 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,59 @@
+"""The extension zip: contents, manifest, and a real install + enable in the bpy module."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import build_addon
+
+ROOT = Path(build_addon.__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def extension_zip(tmp_path_factory) -> Path:
+    return build_addon.build_extension_zip(tmp_path_factory.mktemp("dist"))
+
+
+def test_zip_layout(extension_zip):
+    names = set(zipfile.ZipFile(extension_zip).namelist())
+    assert {"blender_manifest.toml", "__init__.py", "backend/pyproject.toml",
+            "backend/deeptalk/protocol.py", "backend/deeptalk/cli.py"} <= names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert "assets/audio/demo_line.wav" in names
+
+
+def test_manifest_is_valid_and_asks_for_files_only(extension_zip):
+    manifest = tomllib.loads(zipfile.ZipFile(extension_zip).read("blender_manifest.toml").decode())
+    assert manifest["schema_version"] == "1.0.0"
+    assert manifest["blender_version_min"] == "4.2.0"
+    assert manifest["type"] == "add-on" and manifest["id"] == "deeptalk"
+    assert set(manifest["permissions"]) == {"files"}
+    assert len(manifest["tagline"]) <= 64 and not manifest["tagline"].endswith(".")
+
+
+def test_zip_installs_and_enables_in_blender(extension_zip, tmp_path):
+    """Install through Blender's own extension operator in a fresh bpy process."""
+    script = textwrap.dedent(f"""
+        import bpy, sys
+        result = bpy.ops.extensions.package_install_files(
+            filepath={str(extension_zip)!r}, repo="user_default", enable_on_install=True)
+        assert result == {{"FINISHED"}}, result
+        module = "bl_ext.user_default.deeptalk"
+        assert module in bpy.context.preferences.addons, list(bpy.context.preferences.addons.keys())
+        import importlib
+        addon = importlib.import_module(module)
+        assert hasattr(addon, "register") and hasattr(addon, "unregister")
+        print("INSTALLED-OK", module)
+    """)
+    env = {"BLENDER_USER_RESOURCES": str(tmp_path / "user"), "PATH": "/usr/bin:/bin",
+           "HOME": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180, env=env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "INSTALLED-OK bl_ext.user_default.deeptalk" in proc.stdout
