@@ -1,0 +1,1 @@
+"""Training scripts: FER, motion lip-reader, DEE, TH-VQVAE, generator, and the default recipe."""
