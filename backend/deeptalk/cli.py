@@ -17,6 +17,9 @@ from deeptalk import __version__
 
 COMMAND_MODULES: tuple[str, ...] = (
     "info",
+    "serve",
+    "animate",
+    "batch",
 )
 
 

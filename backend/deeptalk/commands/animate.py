@@ -1,0 +1,114 @@
+"""`deeptalk animate IN.wav -o OUT.npz`: animate one file in this process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from deeptalk.commands.serve import add_model_args
+from deeptalk.paths import default_model_dir
+
+log = logging.getLogger(__name__)
+
+
+def add_animation_args(parser: argparse.ArgumentParser) -> None:
+    """The animate knobs (one flag per `AnimateRequest` field), shared with `deeptalk batch`."""
+    group = parser.add_argument_group("animation")
+    group.add_argument("--fps", type=float, default=25.0, help="output frame rate (e.g. 24, 25, 29.97, 30, 60)")
+    group.add_argument("--alpha", type=float, default=0.5, help="emotion sampling spread (0 = the mean)")
+    group.add_argument("--temperature-top", type=float, default=0.3, help="coarse codebook temperature (0 = argmax)")
+    group.add_argument("--temperature-bottom", type=float, default=0.0, help="fine codebook temperature (0 = argmax)")
+    group.add_argument("--seed", type=int, default=0, help="take k uses seed + k")
+    group.add_argument("--takes", type=int, default=1, help="number of takes (variations) to generate")
+    group.add_argument("--emotion", default=None, help="emotion override (one of the model's emotion names)")
+    group.add_argument("--emotion-weight", type=float, default=1.0,
+                       help="blend of the override with the speech's emotion (used with --emotion)")
+    group.add_argument("--start", type=float, default=None, help="start of the audio slice, seconds")
+    group.add_argument("--end", type=float, default=None, help="end of the audio slice, seconds")
+
+
+def animation_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """AnimateRequest keyword arguments from parsed flags."""
+    return {
+        "fps": args.fps, "alpha": args.alpha, "temperature_top": args.temperature_top,
+        "temperature_bottom": args.temperature_bottom, "seed": args.seed, "takes": args.takes,
+        "emotion": args.emotion, "emotion_weight": args.emotion_weight if args.emotion else 0.0,
+        "start_s": args.start, "end_s": args.end,
+    }
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("animate", help="animate one audio file to an .npz",
+                                   description="Speech -> FLAME expression + jaw motion, written as .npz.")
+    parser.add_argument("audio", type=Path, help="input audio (wav, flac, ogg, mp3, ...)")
+    parser.add_argument("-o", "--output", type=Path, default=None, help="output .npz (default: beside the input)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_animation_args(parser)
+    add_model_args(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from deeptalk.jobs import JobError, run_animate
+    from deeptalk.protocol import AnimateRequest
+
+    output = args.output or args.audio.with_suffix(".npz")
+    try:
+        request = AnimateRequest(id="cli", audio_path=str(args.audio), output_path=str(output),
+                                 **animation_fields(args))
+    except ValueError as exc:
+        print(f"deeptalk animate: {exc}", file=sys.stderr)
+        return 2
+    if not args.audio.is_file():
+        print(f"deeptalk animate: file_not_found: no audio file at {args.audio}", file=sys.stderr)
+        return 1
+    pipeline = _load_pipeline(args)
+    if pipeline is None:
+        return 2
+    started = time.perf_counter()
+    with tqdm(total=100, unit="%", file=sys.stderr, disable=args.no_progress, leave=False,
+              bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
+        def progress(fraction: float, stage: str) -> None:
+            bar.set_description(stage)
+            bar.update(round(fraction * 100) - bar.n)
+
+        try:
+            result = run_animate(pipeline, request, output_path=output, max_seconds=args.max_seconds,
+                                 progress=progress)
+        except JobError as exc:
+            bar.close()
+            print(f"deeptalk animate: {exc.code.value}: {exc.message}", file=sys.stderr)
+            return 1
+    elapsed = time.perf_counter() - started
+    if args.json:
+        print(json.dumps(asdict(result)))
+    else:
+        print(f"wrote {result.path}: {len(result.seeds)} take(s) x {result.frames} frames at {result.fps:g} fps ({result.duration_s:.2f} s of audio "
+              f"in {elapsed:.2f} s)")
+    return 0
+
+
+def _load_pipeline(args: argparse.Namespace) -> Any:
+    """Load the model named by --model-dir/--device (None after printing why it failed)."""
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    from deeptalk.pipeline import Pipeline
+
+    model_dir = (args.model_dir or default_model_dir()).expanduser()
+    try:
+        return Pipeline.load(model_dir, device=args.device)
+    except Exception as exc:  # missing files, bad manifest, unavailable device ...
+        log.debug("model load failed", exc_info=True)
+        print(f"deeptalk animate: model_error: cannot load the model from {model_dir}: {exc}", file=sys.stderr)
+        return None

@@ -1,0 +1,141 @@
+"""One animate job, independent of transport: audio -> pipeline -> resample -> `.npz`.
+
+Shared by `deeptalk serve` (worker thread) and `deeptalk animate` (in process). Every
+failure a user can cause is raised as `JobError` with a stable `protocol.ErrorCode`;
+anything else is a bug and propagates.
+
+Progress fractions: loading audio 0-0.05, the pipeline 0.05-0.95, writing 0.95-1.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from deeptalk.motion_io import MotionFile, write_motion
+from deeptalk.motion_resample import SOURCE_FPS, resample_motion
+from deeptalk.protocol import PROTOCOL_VERSION, AnimateRequest, ErrorCode, ResultReply
+
+if TYPE_CHECKING:
+    from deeptalk.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+AUDIO_SHARE = 0.05
+MODEL_SHARE = 0.90
+TRACK_DECIMALS = 5
+
+
+class JobError(Exception):
+    """A request that failed for a reason the user can act on."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def default_output_path(request: AnimateRequest, output_dir: Path | None = None) -> Path:
+    """`<output_dir or tmp/deeptalk-out>/<audio stem>-<request id>.npz` for requests without one."""
+    folder = output_dir or Path(tempfile.gettempdir()) / f"deeptalk-out-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    safe_id = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.id)[:64] or "request"
+    return folder / f"{Path(request.audio_path).stem}-{safe_id}.npz"
+
+
+def check_output_path(path: Path) -> Path:
+    """Create the parent folder and make sure a file can be written there (fail before the model runs)."""
+    path = path.expanduser().resolve()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"the output path {path} is a folder")
+    if not os.access(path.parent, os.W_OK):
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"the folder {path.parent} is not writable")
+    return path
+
+
+def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> np.ndarray:
+    """The request's audio (slice) as (S,) float32 at 16 kHz; AudioError -> JobError."""
+    from deeptalk.audio import AudioError, load_audio
+
+    try:
+        loaded = load_audio(request.audio_path, start_s=request.start_s, end_s=request.end_s,
+                            max_duration_s=max_seconds)
+    except AudioError as exc:
+        raise JobError(exc.code, exc.message) from None
+    if loaded.silent:
+        log.warning("%s is silent; the face will barely move", request.audio_path)
+    return loaded.samples
+
+
+def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Path, max_seconds: float,
+                progress: ProgressFn | None = None, should_cancel: CancelFn | None = None) -> ResultReply:
+    """Run one animate request end to end and write its `.npz`; raise JobError on failure."""
+    from deeptalk.pipeline import Cancelled
+
+    report: ProgressFn = progress or (lambda fraction, stage: None)
+    cancelled: CancelFn = should_cancel or (lambda: False)
+
+    def check_cancel() -> None:
+        if cancelled():
+            raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled")
+
+    if request.emotion is not None and request.emotion not in pipeline.emotions:
+        raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
+                       f"{', '.join(pipeline.emotions) or 'none'}")
+    output_path = check_output_path(output_path)
+    report(0.0, "loading_audio")
+    audio = load_request_audio(request, max_seconds=max_seconds)  # (S,) 16 kHz
+    check_cancel()
+
+    def model_progress(fraction: float, stage: str) -> None:
+        report(AUDIO_SHARE + MODEL_SHARE * min(max(fraction, 0.0), 1.0), stage)
+
+    try:
+        result = pipeline.animate(
+            audio, alpha=request.alpha, temperature_top=request.temperature_top,
+            temperature_bottom=request.temperature_bottom, seed=request.seed, takes=request.takes,
+            emotion=request.emotion, emotion_weight=request.emotion_weight if request.emotion else 0.0,
+            progress=model_progress, should_cancel=cancelled,
+        )
+    except Cancelled:
+        raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled") from None
+    except Exception as exc:  # CUDA OOM, bad weights, shape errors ...: the server keeps serving
+        log.exception("the model failed on %s", request.audio_path)
+        raise JobError(ErrorCode.MODEL_ERROR, f"the model failed: {type(exc).__name__}: {exc}") from None
+    check_cancel()
+
+    report(AUDIO_SHARE + MODEL_SHARE, "writing")
+    motion = resample_motion(np.asarray(result.motion), src_fps=SOURCE_FPS, dst_fps=request.fps,
+                             duration_s=result.duration_s)  # (takes, N, 53)
+    track = np.round(np.asarray(result.emotion_track, dtype=np.float64), TRACK_DECIMALS)  # (seconds, K)
+    motion_file = MotionFile(
+        exp=motion[..., :50], jaw=motion[..., 50:], fps=request.fps, seeds=tuple(int(s) for s in result.seeds),
+        model_id=pipeline.model_id, protocol=PROTOCOL_VERSION, duration_s=float(result.duration_s),
+        emotions=tuple(pipeline.emotions), emotion_mean=np.asarray(result.emotion_mean, np.float32),
+        emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
+    )
+    try:
+        written = write_motion(output_path, motion_file)
+    except OSError as exc:
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"cannot write {output_path}: {exc.strerror or exc}") from None
+    report(1.0, "done")
+    return ResultReply(
+        id=request.id, path=str(written), frames=motion_file.frames, fps=request.fps,
+        seeds=list(motion_file.seeds), duration_s=round(motion_file.duration_s, 6),
+        emotions=list(pipeline.emotions),
+        emotion_mean=[round(float(x), 6) for x in motion_file.emotion_mean],
+        emotion_logvar=[round(float(x), 6) for x in motion_file.emotion_logvar],
+        emotion_track=track.tolist(),
+    )
