@@ -51,8 +51,6 @@ def run(args: argparse.Namespace) -> int:
                           output_dir=args.output_dir, threads=args.threads)
     out = claim_stdout()
     server = Server(config=config, out=out)
-    logging.getLogger(__name__).info("deeptalk serve pid %d, model dir %s, device %s", os.getpid(),
-                                     config.model_dir, config.device)
 
     def orphaned() -> None:
         server.stop()
@@ -60,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
 
     if not args.no_parent_watch:
         watch_parent(orphaned)
+    logging.getLogger(__name__).info("deeptalk serve pid %d, model dir %s, device %s", os.getpid(),
+                                     config.model_dir, config.device)
     try:
         status = server.serve(sys.stdin.buffer)
     except KeyboardInterrupt:
