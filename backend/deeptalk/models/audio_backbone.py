@@ -1,0 +1,255 @@
+"""Speech encoder behind one interface: a local Hugging Face wav2vec2-family model or a small scratch one.
+
+`AudioBackbone(config)(wave (B, S) 16 kHz, num_frames) -> (B, num_frames, C)`.
+
+Pipeline (spec §4.1): each clip is normalised to zero mean / unit variance over its
+valid samples (what `Wav2Vec2FeatureExtractor(do_normalize=True)` does; padding is set
+to 0 afterwards); the CNN feature encoder runs at its native rate (50 Hz for the
+320-sample stride); its features are linearly interpolated (align_corners=True) to
+`num_frames` *before* the feature projection and transformer, so the transformer runs
+at the motion rate (`target_fps`, 25 by default); optional Linear to `output_dim`.
+
+Kinds:
+- "pretrained": any model `transformers.AutoModel` builds with `feature_extractor`,
+  `feature_projection` and `encoder` (Wav2Vec2, HuBERT, WavLM, Data2VecAudio), read with
+  `AutoModel.from_pretrained(path, local_files_only=True)` (`AudioBackbone.load_pretrained`).
+  Its architecture is copied into the config (`hf_config_json`), so a checkpoint rebuilds
+  the network without the folder; the weights come from the checkpoint's state dict.
+- "scratch": a `Wav2Vec2Model` built from the small sizes in the config (the embedded default;
+  LayerNorm feature encoder so zero padding cannot leak into valid frames through GroupNorm).
+
+Decisions:
+- Freezing: `freeze_feature_encoder` freezes the CNN; `frozen_layers = k > 0` also freezes the
+  feature projection, the convolutional position embedding and the first k transformer layers
+  (k = -1 or k >= number of layers: the whole transformer side, final norm included). Frozen
+  parts stay in eval mode when the module is put in training mode (`train()` override).
+- LayerDrop is switched off (it would randomly skip frozen layers too) and SpecAugment masking
+  is not applied (we call the sub-modules, not the HF `forward`).
+- Inputs shorter than the CNN's receptive field (400 samples) are zero-padded to it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from deeptalk.models.config_tools import int_tuple, require, set_field
+from deeptalk.models.freezing import Freezable
+
+log = logging.getLogger(__name__)
+
+KINDS = ("scratch", "pretrained")
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudioBackboneConfig:
+    """Audio encoder settings. Sizes below `hf_config_json` only apply to kind="scratch"."""
+
+    kind: str = "scratch"
+    hf_path: str = ""  # local Hugging Face folder (kind="pretrained"); informative once loaded
+    hf_config_json: str = ""  # the pretrained model's `config.to_json_string()`, set by load_pretrained
+    conv_dim: tuple[int, ...] = (32, 64, 64, 128, 128, 128, 128)  # ~10 ms per second of audio, 1 CPU thread
+    conv_kernel: tuple[int, ...] = (10, 3, 3, 3, 3, 2, 2)
+    conv_stride: tuple[int, ...] = (5, 2, 2, 2, 2, 2, 2)
+    hidden_size: int = 128
+    num_layers: int = 2
+    num_heads: int = 4
+    intermediate_size: int = 256
+    pos_conv_kernel: int = 32
+    pos_conv_groups: int = 8
+    dropout: float = 0.1
+    freeze_feature_encoder: bool = False
+    frozen_layers: int = 0  # 0 none, k first k layers (+ projection), -1 all
+    output_dim: int | None = None  # None: no projection, C = hidden size
+    target_fps: float = 25.0
+    sample_rate: int = 16000
+
+    def __post_init__(self) -> None:
+        require(self.kind in KINDS, f"kind must be one of {KINDS}, got {self.kind!r}")
+        if self.kind == "pretrained":
+            require(bool(self.hf_path or self.hf_config_json), "kind='pretrained' needs hf_path or hf_config_json")
+        for name in ("conv_dim", "conv_kernel", "conv_stride"):
+            set_field(self, name, int_tuple(getattr(self, name), name))
+        require(len(self.conv_dim) == len(self.conv_kernel) == len(self.conv_stride) >= 1,
+                "conv_dim, conv_kernel and conv_stride must have the same non-zero length")
+        require(all(v >= 1 for v in self.conv_dim + self.conv_kernel + self.conv_stride), "conv sizes must be >= 1")
+        require(self.hidden_size >= 1 and self.num_layers >= 1 and self.intermediate_size >= 1, "sizes must be >= 1")
+        require(self.num_heads >= 1 and self.hidden_size % self.num_heads == 0, "hidden_size % num_heads must be 0")
+        require(self.pos_conv_kernel >= 1 and self.pos_conv_groups >= 1
+                and self.hidden_size % self.pos_conv_groups == 0, "hidden_size % pos_conv_groups must be 0")
+        require(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
+        require(self.frozen_layers >= -1, "frozen_layers must be >= -1")
+        require(self.output_dim is None or self.output_dim >= 1, "output_dim must be None or >= 1")
+        require(self.target_fps > 0 and self.sample_rate > 0, "target_fps and sample_rate must be > 0")
+
+
+def frames_for_samples(num_samples: int | torch.Tensor, *, fps: float = 25.0,
+                       sample_rate: int = 16000) -> int | torch.Tensor:
+    """Frames needed to cover `num_samples` at `fps` (ceil; at least 1). Works on ints and tensors."""
+    if isinstance(num_samples, torch.Tensor):
+        frames = torch.ceil(num_samples.to(torch.float64) * fps / sample_rate - 1e-9).long()
+        return frames.clamp_min(1)
+    return max(1, math.ceil(num_samples * fps / sample_rate - 1e-9))
+
+
+def normalize_waveform(wave: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Zero mean / unit variance per clip over its valid samples; padding set to 0: (B, S) -> (B, S)."""
+    batch, samples = wave.shape
+    if lengths is None:
+        mean = wave.mean(dim=1, keepdim=True)  # (B, 1)
+        var = wave.var(dim=1, unbiased=False, keepdim=True)  # (B, 1)
+        return (wave - mean) / torch.sqrt(var + 1e-7)
+    valid = (torch.arange(samples, device=wave.device)[None, :] < lengths.to(wave.device)[:, None]).to(wave.dtype)
+    count = valid.sum(dim=1, keepdim=True).clamp_min(1.0)  # (B, 1)
+    mean = (wave * valid).sum(dim=1, keepdim=True) / count  # (B, 1)
+    var = ((wave - mean).pow(2) * valid).sum(dim=1, keepdim=True) / count  # (B, 1)
+    return (wave - mean) / torch.sqrt(var + 1e-7) * valid  # (B, S)
+
+
+def _scratch_hf_config(cfg: AudioBackboneConfig) -> Any:
+    from transformers import Wav2Vec2Config
+
+    return Wav2Vec2Config(
+        hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
+        intermediate_size=cfg.intermediate_size, hidden_act="gelu",
+        conv_dim=list(cfg.conv_dim), conv_kernel=list(cfg.conv_kernel), conv_stride=list(cfg.conv_stride),
+        feat_extract_norm="layer", conv_bias=True, do_stable_layer_norm=False,
+        num_conv_pos_embeddings=cfg.pos_conv_kernel, num_conv_pos_embedding_groups=cfg.pos_conv_groups,
+        hidden_dropout=cfg.dropout, attention_dropout=cfg.dropout, activation_dropout=cfg.dropout,
+        feat_proj_dropout=cfg.dropout, layerdrop=0.0, mask_time_prob=0.0, mask_feature_prob=0.0,
+        vocab_size=2, pad_token_id=0, bos_token_id=None, eos_token_id=None,
+    )
+
+
+def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
+    from transformers import AutoConfig, AutoModel, Wav2Vec2Model
+
+    if cfg.kind == "scratch":
+        return Wav2Vec2Model(_scratch_hf_config(cfg))
+    if cfg.hf_config_json:
+        data = json.loads(cfg.hf_config_json)
+        hf_config = AutoConfig.for_model(data.pop("model_type"), **data)
+        return AutoModel.from_config(hf_config)
+    return AutoModel.from_pretrained(str(cfg.hf_path), local_files_only=True)
+
+
+class AudioBackbone(Freezable):
+    """Speech -> per-frame features: (B, S) 16 kHz, num_frames -> (B, num_frames, C)."""
+
+    def __init__(self, config: AudioBackboneConfig) -> None:
+        super().__init__()
+        self.config = config
+        model = _build_hf_model(config)
+        for name in ("feature_extractor", "feature_projection", "encoder"):
+            if not hasattr(model, name):
+                raise ValueError(f"{type(model).__name__} has no `{name}`; use a wav2vec2/HuBERT/WavLM-style model")
+        model.config.layerdrop = 0.0
+        self.model = model
+        self.hidden_size = int(model.config.hidden_size)
+        self.stride = math.prod(int(s) for s in model.config.conv_stride)
+        kernels = [int(k) for k in model.config.conv_kernel]
+        strides = [int(s) for s in model.config.conv_stride]
+        field, jump = 1, 1
+        for k, s in zip(kernels, strides):
+            field, jump = field + (k - 1) * jump, jump * s
+        self.receptive_field = field
+        self.proj = nn.Linear(self.hidden_size, config.output_dim) if config.output_dim else None
+        self.output_dim = config.output_dim or self.hidden_size
+        self._frozen_parts = self._apply_freezing()
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def load_pretrained(cls, path: str | Path, *, freeze_feature_encoder: bool = True, frozen_layers: int = -1,
+                        output_dim: int | None = None, target_fps: float = 25.0) -> "AudioBackbone":
+        """Load a local HF folder (`AutoModel.from_pretrained(path, local_files_only=True)`).
+
+        Defaults freeze everything (the content encoder of spec §4.1); pass `frozen_layers=k`
+        to fine-tune the layers after k (the DEE speech branch of spec §2 uses k = 6 of 12).
+        """
+        path = Path(path)
+        if not path.is_dir():
+            raise FileNotFoundError(f"no Hugging Face model folder at {path}")
+        config = AudioBackboneConfig(
+            kind="pretrained", hf_path=str(path), freeze_feature_encoder=freeze_feature_encoder,
+            frozen_layers=frozen_layers, output_dim=output_dim, target_fps=target_fps,
+        )
+        backbone = cls(config)  # AutoModel.from_pretrained(path, local_files_only=True)
+        backbone.config = replace(config, hf_config_json=backbone.model.config.to_json_string(use_diff=False))
+        log.info("loaded %s from %s (%d layers, hidden %d)", type(backbone.model).__name__, path,
+                 len(backbone.model.encoder.layers), backbone.hidden_size)
+        return backbone
+
+    def _apply_freezing(self) -> list[nn.Module]:
+        cfg, model = self.config, self.model
+        parts: list[nn.Module] = []
+        if cfg.freeze_feature_encoder:
+            parts.append(model.feature_extractor)
+            freeze_cnn = getattr(model.feature_extractor, "_freeze_parameters", None)
+            if freeze_cnn is not None:
+                freeze_cnn()  # also stops HF from forcing requires_grad on the input
+        if getattr(model, "masked_spec_embed", None) is not None:
+            model.masked_spec_embed.requires_grad_(False)  # SpecAugment is not used
+        layers = list(model.encoder.layers)
+        k = len(layers) if cfg.frozen_layers == -1 else min(cfg.frozen_layers, len(layers))
+        if k > 0:
+            stable = bool(getattr(model.config, "do_stable_layer_norm", False))
+            parts += [model.feature_projection, model.encoder.pos_conv_embed]
+            if not stable or k == len(layers):
+                parts.append(model.encoder.layer_norm)  # applied before the layers unless stable-LN
+            parts += layers[:k]
+            for name, child in model.encoder.named_children():
+                if k == len(layers) and name not in ("layers", "pos_conv_embed", "layer_norm", "dropout"):
+                    parts.append(child)  # e.g. WavLM's relative position tables
+        for part in parts:
+            part.requires_grad_(False)
+            part.eval()
+        return parts
+
+    def _partial_freeze(self) -> None:
+        for part in self._frozen_parts:
+            part.requires_grad_(False)
+
+    def _after_train(self, mode: bool) -> None:
+        if mode:
+            for part in self._frozen_parts:
+                part.eval()
+
+    # ------------------------------------------------------------------ forward
+
+    def frame_mask(self, lengths: torch.Tensor, num_samples: int, num_frames: int) -> torch.Tensor:
+        """(B, num_frames) bool: frames whose time span starts inside the valid audio."""
+        valid = torch.ceil(lengths.to(torch.float64) * num_frames / num_samples - 1e-9).long().clamp(1, num_frames)
+        return torch.arange(num_frames, device=lengths.device)[None, :] < valid[:, None]
+
+    def forward(self, wave: torch.Tensor, num_frames: int, *, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """wave (B, S) float 16 kHz, lengths (B,) valid samples or None -> (B, num_frames, C)."""
+        if wave.dim() != 2:
+            raise ValueError(f"wave must be (B, S), got {tuple(wave.shape)}")
+        if num_frames < 1:
+            raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+        batch, samples = wave.shape
+        x = normalize_waveform(wave.float(), lengths)  # (B, S)
+        if samples < self.receptive_field:
+            x = F.pad(x, (0, self.receptive_field - samples))  # (B, S')
+        feats = self.model.feature_extractor(x)  # (B, Ccnn, T50)
+        feats = F.interpolate(feats, size=num_frames, mode="linear", align_corners=True)  # (B, Ccnn, T)
+        projected = self.model.feature_projection(feats.transpose(1, 2))  # (B, T, H) or tuple
+        hidden = projected[0] if isinstance(projected, tuple) else projected  # (B, T, H)
+        mask = None
+        if lengths is not None:
+            mask = self.frame_mask(lengths.to(wave.device), samples, num_frames)  # (B, T)
+            if bool(mask.all()):
+                mask = None
+        out = self.model.encoder(hidden, attention_mask=mask).last_hidden_state  # (B, T, H)
+        if self.proj is not None:
+            out = self.proj(out)  # (B, T, output_dim)
+        return out
