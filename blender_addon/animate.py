@@ -1,0 +1,119 @@
+"""Sound strips -> backend requests, and backend results -> baked takes (the bpy side).
+
+`prepare_strip` validates everything before any backend work; `apply_results` reads every
+result file first, then bakes all clips, rolling all of them back if one fails, so the
+scene changes completely or not at all. Used by the operators (modal and blocking) and
+the farm entry alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import bpy
+
+from . import backend_locator, bake, emotion_track, timeline
+from .batch import PreparedClip
+
+log = logging.getLogger(__name__)
+_scratch: list[Path] = []
+
+
+def scratch_dir() -> Path:
+    """A private temporary folder for result files and unpacked sounds (one per session)."""
+    if not _scratch:
+        _scratch.append(Path(tempfile.mkdtemp(prefix="deeptalk-addon-")))
+    return _scratch[0]
+
+
+def knobs(settings) -> dict[str, Any]:
+    """The scene's sampling settings as AnimateRequest fields."""
+    return {
+        "alpha": float(settings.alpha),
+        "temperature_top": float(settings.temperature_top),
+        "temperature_bottom": float(settings.temperature_bottom),
+        "seed": int(settings.seed),
+        "takes": int(settings.takes),
+        "emotion": settings.emotion_name or None,
+        "emotion_weight": float(settings.emotion_weight) if settings.emotion_name else 0.0,
+    }
+
+
+def prepare_strip(scene: bpy.types.Scene, strip) -> PreparedClip:
+    """Validate a sound strip and the scene settings; raise ValueError saying what is wrong."""
+    fps = timeline.scene_fps(scene)
+    timing = timeline.strip_timing(strip, fps)
+    sampling = knobs(scene.deeptalk)
+    params = {
+        "audio_path": timeline.strip_audio_path(strip, scratch_dir()),
+        "output_path": str(scratch_dir() / f"{uuid.uuid4().hex}.npz"),
+        "start_s": timing.start_s,
+        "end_s": timing.end_s,
+        "fps": fps,
+        **sampling,
+    }
+    protocol = backend_locator.protocol()
+    protocol.AnimateRequest(id="check", **params)  # raises ValueError on bad settings
+    return PreparedClip(clip=strip.name, params=params, first_frame=timing.first_frame,
+                        frame_count=timing.frame_count, knobs=sampling)
+
+
+def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_count: int | None,
+                           knobs_: dict[str, Any], scene_fps: float, strict_fps: bool) -> bake.BakeRequest:
+    """Read and validate a motion `.npz` into a BakeRequest; raise ValueError if unusable.
+
+    strict_fps: the file must be at `scene_fps` (backend results); otherwise samples are
+    spaced `scene_fps / fps` frames apart so they keep their timing (imports).
+    """
+    motion_io = backend_locator.motion_io()
+    try:
+        motion = motion_io.read_motion(path)
+    except (motion_io.MotionFileError, OSError) as exc:
+        raise ValueError(f"unusable result file: {exc}") from None
+    if strict_fps and abs(motion.fps - scene_fps) > 1e-6 * scene_fps:
+        raise ValueError(f"the result is at {motion.fps:g} fps but the scene runs at {scene_fps:g} fps")
+    track = np.asarray(motion.emotion_track, dtype=np.float64)
+    summary = emotion_track.summarize(tuple(motion.emotions), track, np.asarray(motion.emotion_logvar))
+    return bake.BakeRequest(
+        clip=clip, exp=np.asarray(motion.exp, dtype=np.float64), jaw=np.asarray(motion.jaw, dtype=np.float64),
+        seeds=tuple(motion.seeds), fps=float(motion.fps), first_frame=first_frame,
+        frame_count=frame_count if frame_count is not None else motion.frames,
+        frame_step=1.0 if strict_fps else scene_fps / float(motion.fps),
+        knobs={**knobs_, "model_id": motion.model_id}, emotions=tuple(motion.emotions),
+        emotion_track=track, emotion_summary=summary)
+
+
+def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[PreparedClip],
+                  replace: bool) -> list[bpy.types.Action]:
+    """Bake every clip's result file onto `rig`, all or nothing; return the new actions."""
+    requests = [bake_request_from_file(clip.output_path, clip=clip.clip, first_frame=clip.first_frame,
+                                       frame_count=clip.frame_count, knobs_=clip.knobs,
+                                       scene_fps=float(clip.params["fps"]), strict_fps=True) for clip in clips]
+    outcomes: list[bake.BakeOutcome] = []
+    try:
+        for request in requests:
+            outcomes.append(bake.bake(rig, request, replace=replace))
+    except Exception:
+        for outcome in reversed(outcomes):
+            bake.rollback(outcome)
+        raise
+    for outcome in outcomes:
+        bake.commit(outcome)
+    names = [e for request in requests for e in request.emotions]
+    if names:
+        scene.deeptalk.known_emotions = ",".join(dict.fromkeys(names))
+    for clip in clips:
+        clip.output_path.unlink(missing_ok=True)
+    return [action for outcome in outcomes for action in outcome.actions]
+
+
+def discard_results(clips: list[PreparedClip]) -> None:
+    """Delete result files of a batch that will not be applied."""
+    for clip in clips:
+        clip.output_path.unlink(missing_ok=True)

@@ -1,0 +1,115 @@
+"""Find the backend source, its assets and a Python to run it; load its stdlib-only modules.
+
+Two layouts, both with `backend/` and `assets/` side by side:
+  repository:      <repo>/blender_addon/  <repo>/backend/deeptalk/  <repo>/assets/
+  extension zip:   <addon>/__init__.py    <addon>/backend/deeptalk/  <addon>/assets/
+`DEEPTALK_BACKEND_DIR`, `DEEPTALK_ASSETS` and `DEEPTALK_MODEL_DIR` override the defaults.
+
+The add-on never imports `deeptalk` as a package (that would pull torch into Blender);
+`load_backend_module("protocol")` executes that one stdlib/numpy-only file under a private
+module name, so both sides share one schema. No bpy in this module.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+
+ADDON_DIR = Path(__file__).resolve().parent
+# Backend modules the add-on may load: they import only the standard library and numpy.
+LOADABLE_MODULES = ("protocol", "motion_io")
+_loaded: dict[tuple[str, str], ModuleType] = {}
+
+
+class BackendNotFound(RuntimeError):
+    """No backend source directory could be found."""
+
+
+def backend_dir() -> Path:
+    """The directory holding the `deeptalk` package source (PYTHONPATH for the backend)."""
+    override = os.environ.get("DEEPTALK_BACKEND_DIR")
+    candidates = [Path(override)] if override else [ADDON_DIR / "backend", ADDON_DIR.parent / "backend"]
+    for candidate in candidates:
+        if (candidate / "deeptalk" / "protocol.py").is_file():
+            return candidate.resolve()
+    raise BackendNotFound("the DEEPTalk backend source was not found (looked in "
+                          + ", ".join(str(c) for c in candidates) + ")")
+
+
+def assets_dir() -> Path:
+    """The shipped `assets/` folder beside `backend/`."""
+    override = os.environ.get("DEEPTALK_ASSETS")
+    return Path(override) if override else backend_dir().parent / "assets"
+
+
+def default_model_dir() -> Path:
+    """The embedded default model directory."""
+    override = os.environ.get("DEEPTALK_MODEL_DIR")
+    return Path(override) if override else assets_dir() / "models" / "default"
+
+
+def standin_flame_file() -> Path:
+    """The FLAME-format stand-in head (`assets/flame/standin/standin.npz`)."""
+    return assets_dir() / "flame" / "standin" / "standin.npz"
+
+
+def venv_python(env_dir: Path) -> Path:
+    """The interpreter inside a virtual environment folder."""
+    return env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def project_venv_python() -> Path | None:
+    """`<repo>/.venv`'s Python when the add-on runs from a checkout that has one."""
+    try:
+        candidate = venv_python(backend_dir().parent / ".venv")
+    except BackendNotFound:
+        return None
+    return candidate if candidate.is_file() else None
+
+
+def default_python(managed_env_dir: Path | None) -> Path | None:
+    """Project `.venv` when present, else the add-on-managed environment when set up."""
+    override = os.environ.get("DEEPTALK_PYTHON")
+    if override:
+        return Path(override)
+    project = project_venv_python()
+    if project is not None:
+        return project
+    if managed_env_dir is not None and venv_python(managed_env_dir).is_file():
+        return venv_python(managed_env_dir)
+    return None
+
+
+def load_backend_module(name: str, source_dir: Path | None = None) -> ModuleType:
+    """Execute `<backend>/deeptalk/<name>.py` (stdlib/numpy only) as a private module; cached."""
+    if name not in LOADABLE_MODULES:
+        raise ValueError(f"{name!r} is not a backend module the add-on may load")
+    path = ((source_dir or backend_dir()) / "deeptalk" / f"{name}.py").resolve()
+    key = (name, str(path))
+    if key not in _loaded:
+        module_name = f"_deeptalk_addon_{name}_{abs(hash(str(path))):x}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            raise BackendNotFound(f"cannot load {path}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses resolve string annotations through sys.modules
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[module_name]
+            raise
+        _loaded[key] = module
+    return _loaded[key]
+
+
+def protocol() -> ModuleType:
+    """The backend's `protocol.py`: the one wire schema."""
+    return load_backend_module("protocol")
+
+
+def motion_io() -> ModuleType:
+    """The backend's `motion_io.py`: the animation `.npz` reader/writer."""
+    return load_backend_module("motion_io")

@@ -1,0 +1,105 @@
+"""DEEPTalk sidebar panels in the Video Sequence Editor and the 3D viewport (draw only)."""
+
+from __future__ import annotations
+
+import math
+
+import bpy
+
+from . import compat, properties, takes
+from .operators_animate import running_batch
+
+
+def draw_deeptalk(layout: bpy.types.UILayout, context: bpy.types.Context) -> None:
+    scene = context.scene
+    settings = scene.deeptalk
+    status = context.window_manager.deeptalk_status
+    target = properties.target_rig(scene)
+
+    col = layout.column(align=True)
+    col.prop(settings, "rig")
+    if target is None:
+        col.operator("deeptalk.add_flame_head", icon="ADD")
+    strip = compat.active_strip(scene)
+    sound = strip if strip is not None and strip.type == "SOUND" else None
+    col.label(text=f"Strip: {sound.name}" if sound else "Strip: select a sound strip",
+              icon="SOUND" if sound else "INFO")
+
+    box = layout.box()
+    col = box.column(align=True)
+    col.prop(settings, "alpha")
+    col.prop(settings, "temperature_top")
+    col.prop(settings, "temperature_bottom")
+    col.prop(settings, "seed")
+    col.prop(settings, "takes")
+    row = box.row(align=True)
+    row.prop(settings, "emotion")
+    sub = row.row(align=True)
+    sub.enabled = bool(settings.emotion_name)
+    sub.prop(settings, "emotion_weight", text="")
+    box.prop(settings, "replace_takes")
+
+    if running_batch() is not None or status.running:
+        layout.progress(factor=status.fraction, text=status.stage or "working", type="BAR")
+        layout.operator("deeptalk.cancel", icon="CANCEL")
+    else:
+        col = layout.column(align=True)
+        col.operator("deeptalk.animate_strip", icon="PLAY_SOUND")
+        col.operator("deeptalk.animate_all", icon="SEQ_STRIP_DUPLICATE")
+        if status.message:
+            layout.label(text=status.message)
+
+    if target is None or sound is None:
+        return
+    clip_takes = takes.strip_takes(target, sound.name)
+    if not clip_takes:
+        return
+    box = layout.box()
+    box.label(text=f"Takes of {sound.name}")
+    for take in clip_takes:
+        row = box.row(align=True)
+        icon = "RADIOBUT_ON" if take.active else "RADIOBUT_OFF"
+        op = row.operator("deeptalk.use_take", text=f"Take {take.number}  seed {take.seed}", icon=icon,
+                          depress=take.active)
+        op.clip, op.number = sound.name, take.number
+    active = next((t for t in clip_takes if t.active), None)
+    if active is not None:
+        _draw_emotion(box, active.action)
+
+
+def _draw_emotion(layout: bpy.types.UILayout, action: bpy.types.Action) -> None:
+    dominant = str(action.get("deeptalk_dominant_emotion", ""))
+    if not dominant:
+        return
+    confidence = float(action.get("deeptalk_emotion_confidence", math.nan))
+    entropy = float(action.get("deeptalk_emotion_entropy", math.nan))
+    sigma = float(action.get("deeptalk_emotion_sigma", math.nan))
+    col = layout.column(align=True)
+    col.label(text=f"Heard: {dominant} ({confidence:.0%})", icon="OUTLINER_OB_SPEAKER")
+    col.label(text=f"Uncertainty: entropy {entropy:.2f}"
+                   + (f", sigma {sigma:.2f}" if math.isfinite(sigma) else ""))
+
+
+class DEEPTALK_PT_sequencer(bpy.types.Panel):
+    bl_idname = "DEEPTALK_PT_sequencer"
+    bl_label = "DEEPTalk"
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "DEEPTalk"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_deeptalk(self.layout, context)
+
+
+class DEEPTALK_PT_view3d(bpy.types.Panel):
+    bl_idname = "DEEPTALK_PT_view3d"
+    bl_label = "DEEPTalk"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "DEEPTalk"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        draw_deeptalk(self.layout, context)
+
+
+classes = (DEEPTALK_PT_sequencer, DEEPTALK_PT_view3d)
