@@ -1,0 +1,165 @@
+"""Training losses of the motion side: TH-VQVAE and generator (stages 1 and 2).
+
+Vertex terms take a `to_vertices` callable (the FLAME layer: motion (B, T, 53) ->
+vertices (B, T, V, 3)) and vertex-index tensors for regions, so this module does not
+depend on how the head is built. The emotion terms run the frozen DEE's motion branch
+on the prediction and compare it with the speech's Gaussian embedding by the PCME++
+closed-form sampled distance (spec §2/§4). The lip term replaces the paper's rendered
+video lip-reader with the frozen motion lip-reader (`MotionLipReader.features`).
+
+Weights (spec §4): vertex 1, emotion 1e-4, swap 2.5e-5, lip 1e-3 (for pred and swapped);
+TH-VQVAE: vertex 1e6, quantiser 1. `code_cross_entropy` is an extra (not in the paper) for
+when ground-truth codes from the TH-VQVAE encoder are at hand: through straight-through
+Gumbel alone the generator learns its codes slowly, which matters on a CPU budget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable, Protocol
+
+import torch
+import torch.nn.functional as F
+
+from deeptalk.models.gaussian import GaussianEmbedding
+from deeptalk.models.lipreader import MotionLipReader, lip_feature_loss
+from deeptalk.models.thvqvae import VqvaeOutput
+
+VertexFn = Callable[[torch.Tensor], torch.Tensor]  # (B, T, 53) -> (B, T, V, 3)
+
+
+# --------------------------------------------------------------------------- vertex space
+
+
+def _region(vertices: torch.Tensor, vertex_ids: torch.Tensor | None) -> torch.Tensor:
+    return vertices if vertex_ids is None else vertices.index_select(-2, vertex_ids.to(vertices.device))
+
+
+def vertex_mse(pred_v: torch.Tensor, target_v: torch.Tensor, vertex_ids: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared vertex error over (B, T, V, 3), optionally on a region: ()."""
+    return F.mse_loss(_region(pred_v, vertex_ids), _region(target_v, vertex_ids))
+
+
+def velocity_mse(pred_v: torch.Tensor, target_v: torch.Tensor, vertex_ids: torch.Tensor | None = None) -> torch.Tensor:
+    """Mean squared error of frame-to-frame vertex velocities (B, T-1, V, 3): ()."""
+    if pred_v.shape[1] < 2:
+        return pred_v.new_zeros(())
+    p, t = _region(pred_v, vertex_ids), _region(target_v, vertex_ids)
+    return F.mse_loss(p[:, 1:] - p[:, :-1], t[:, 1:] - t[:, :-1])
+
+
+def reconstruction_terms(pred: torch.Tensor, target: torch.Tensor, to_vertices: VertexFn,
+                         mouth_ids: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Vertex MSE, and mouth-region vertex and velocity MSE (if `mouth_ids`), from one FLAME pass.
+
+    pred, target (B, T, 53) -> {"vertex", "mouth_vertex", "mouth_velocity"} scalars.
+    """
+    b = pred.shape[0]
+    verts = to_vertices(torch.cat([pred, target.detach()], 0))  # (2B, T, V, 3)
+    pred_v, target_v = verts[:b], verts[b:]
+    terms = {"vertex": vertex_mse(pred_v, target_v)}
+    if mouth_ids is not None:
+        terms["mouth_vertex"] = vertex_mse(pred_v, target_v, mouth_ids)
+        terms["mouth_velocity"] = velocity_mse(pred_v, target_v, mouth_ids)
+    return terms
+
+
+def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexFn, *,
+                 vertex_weight: float = 1e6, quant_weight: float = 1.0) -> tuple[torch.Tensor, dict[str, float]]:
+    """Spec §3: vertex_weight * vertex MSE + quant_weight * commitment -> (loss, logged floats)."""
+    vertex = reconstruction_terms(output.motion, target, to_vertices)["vertex"]
+    loss = vertex_weight * vertex + quant_weight * output.quant_loss
+    logs = {"vertex": vertex, "quant": output.quant_loss, "perplexity_top": output.perplexity_top,
+            "perplexity_bottom": output.perplexity_bottom}
+    return loss, {name: float(value.detach()) for name, value in logs.items()}
+
+
+# --------------------------------------------------------------------------- emotion and lips
+
+
+class EmotionSpace(Protocol):
+    """What the emotion terms need of the frozen DEE (`deeptalk.models.dee.DEE`)."""
+
+    def encode_motion(self, motion: torch.Tensor, lengths: torch.Tensor | None = None) -> GaussianEmbedding: ...
+
+    def audio_visual_logits(self, audio: GaussianEmbedding, motion: GaussianEmbedding) -> torch.Tensor: ...
+
+
+def emotion_consistency_loss(dee: EmotionSpace, speech: GaussianEmbedding, pred: torch.Tensor,
+                             lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Stage-1 L_AV: mean BCEWithLogits(-a * CSD(speech_i, DEE_motion(pred_i)) + b, 1) with the
+    frozen DEE's learned a, b: the prediction must sit where its speech is in emotion space: ()."""
+    logits = dee.audio_visual_logits(speech, dee.encode_motion(pred, lengths))  # (B,)
+    return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+
+
+def swap_permutation(batch: int, device: torch.device | None = None) -> torch.Tensor:
+    """Index swapping pairs (0,1), (2,3), ...; an odd last row stays in place: (B,)."""
+    idx = torch.arange(batch, device=device)
+    even = batch - batch % 2
+    idx[:even] = idx[:even].view(-1, 2).flip(-1).reshape(-1)
+    return idx
+
+
+def emotion_swap_loss(dee: EmotionSpace, speech: GaussianEmbedding, pred_swapped: torch.Tensor,
+                      lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Stage-2 swap loss: row i of `pred_swapped` was generated from content i with the emotion of
+    row `swap_permutation(B)[i]`, so it must match that row's speech embedding: ()."""
+    perm = swap_permutation(pred_swapped.shape[0], pred_swapped.device)
+    return emotion_consistency_loss(dee, GaussianEmbedding(speech.mean[perm], speech.logvar[perm]),
+                                    pred_swapped, lengths)
+
+
+def lip_reading_loss(reader: MotionLipReader, pred: torch.Tensor, target: torch.Tensor,
+                     mask: torch.Tensor | None = None) -> torch.Tensor:
+    """Perceptual lip term with the frozen motion lip-reader: mean 1 - cos of per-frame features.
+
+    For the swapped prediction pass the ground truth of the *same content* clip (the released
+    code compared lips driven by different audio, spec §9.7): ()."""
+    return lip_feature_loss(reader, pred, target, mask)
+
+
+# --------------------------------------------------------------------------- codes and totals
+
+
+def code_cross_entropy(logits_top: torch.Tensor, logits_bottom: torch.Tensor,
+                       codes_top: torch.Tensor, codes_bottom: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of both levels against ground-truth codes (from `ThVqvae.encode`): ()."""
+    return (F.cross_entropy(logits_top.flatten(0, 1), codes_top.flatten())
+            + F.cross_entropy(logits_bottom.flatten(0, 1), codes_bottom.flatten()))
+
+
+@dataclass(frozen=True, kw_only=True)
+class GeneratorLossWeights:
+    """Weights of the generator's terms (spec §4 values; the mouth and code terms are off there)."""
+
+    vertex: float = 1.0
+    mouth_vertex: float = 0.0
+    mouth_velocity: float = 0.0
+    emotion: float = 1e-4
+    swap: float = 2.5e-5
+    lip: float = 1e-3
+    lip_swap: float = 1e-3
+    codes: float = 0.0
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not value >= 0:
+                raise ValueError(f"weight {name} must be >= 0, got {value}")
+
+    def as_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def weighted_sum(terms: dict[str, torch.Tensor], weights: dict[str, float]) -> torch.Tensor:
+    """sum_k weights[k] * terms[k]; a non-zero weight for a term not computed is an error."""
+    missing = sorted(name for name, weight in weights.items() if weight and name not in terms)
+    if missing:
+        raise ValueError(f"non-zero weights for terms not computed: {', '.join(missing)}")
+    if not terms:
+        raise ValueError("no loss terms given")
+    total = next(iter(terms.values())).new_zeros(())
+    for name, weight in weights.items():
+        if weight:
+            total = total + weight * terms[name]
+    return total

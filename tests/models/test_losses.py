@@ -1,0 +1,146 @@
+"""Motion-side losses through the real FLAME layer (tiny synthetic head), DEE and lip-reader."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from deeptalk.flame.layer import FlameLayer
+from deeptalk.flame.model import FlameModel
+from deeptalk.models.audio_backbone import AudioBackboneConfig
+from deeptalk.models.dee import DEE, DeeConfig
+from deeptalk.models.dee_loss import paired_sampled_distance
+from deeptalk.models.fer import FerConfig
+from deeptalk.models.gaussian import GaussianEmbedding
+from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
+from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
+                                    emotion_swap_loss, lip_reading_loss, reconstruction_terms, swap_permutation,
+                                    thvqvae_loss, velocity_mse, vertex_mse, weighted_sum)
+from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
+
+
+def tiny_head(vertices: int = 40, seed: int = 0) -> FlameLayer:
+    rng = np.random.default_rng(seed)
+    weights = rng.random((vertices, 5)) + 0.1
+    regressor = rng.random((5, vertices))
+    model = FlameModel(
+        v_template=rng.normal(size=(vertices, 3)) * 0.1, f=np.array([[0, 1, 2], [1, 2, 3]]),
+        shapedirs=np.zeros((vertices, 3, 300)), exprdirs=rng.normal(size=(vertices, 3, 100)) * 0.01,
+        posedirs=rng.normal(size=(36, vertices * 3)) * 0.001, J_regressor=regressor / regressor.sum(1, keepdims=True),
+        weights=weights / weights.sum(1, keepdims=True), kintree_table=np.array([[-1, 0, 1, 1, 1], [0, 1, 2, 3, 4]]),
+        masks={"mouth": np.arange(10)})
+    return FlameLayer(model)
+
+
+def tiny_dee() -> DEE:
+    torch.manual_seed(0)
+    config = DeeConfig(
+        audio=AudioBackboneConfig(conv_dim=(8,) * 7, hidden_size=16, num_layers=1, num_heads=2,
+                                  intermediate_size=32, pos_conv_kernel=4, pos_conv_groups=2, dropout=0.0),
+        fer=FerConfig(hidden_dims=(16, 16, 8), feature_layer=1, dropout=0.0),
+        embed_dim=8, audio_dim=16, audio_layers=1, motion_dim=16, motion_layers=1, num_heads=2, ff_dim=32,
+        gpo_dim=8, dropout=0.0)
+    return DEE(config).freeze()
+
+
+def test_vertex_terms_are_zero_for_identical_motion_and_grow_with_error():
+    head = tiny_head()
+    motion = torch.randn(2, 6, 53) * 0.3
+    terms = reconstruction_terms(motion, motion.clone(), head, head.masks["mouth"])
+    assert set(terms) == {"vertex", "mouth_vertex", "mouth_velocity"}
+    assert all(float(v) == 0.0 for v in terms.values())
+    worse = reconstruction_terms(motion + 0.5, motion, head, head.masks["mouth"])
+    assert float(worse["vertex"]) > 0 and float(worse["mouth_vertex"]) > 0
+
+
+def test_velocity_ignores_a_constant_offset_but_sees_jitter():
+    v = torch.randn(1, 8, 5, 3)
+    assert float(velocity_mse(v + 1.0, v)) == pytest.approx(0.0, abs=1e-12)
+    jitter = v.clone()
+    jitter[:, ::2] += 0.1
+    assert float(velocity_mse(jitter, v)) > 0
+    assert float(velocity_mse(v[:, :1], v[:, :1])) == 0.0
+    ids = torch.tensor([0, 2])
+    assert torch.allclose(vertex_mse(jitter, v, ids), F.mse_loss(jitter[:, :, ids], v[:, :, ids]))
+
+
+def test_reconstruction_gradient_reaches_the_prediction_only():
+    head = tiny_head()
+    pred = (torch.randn(2, 4, 53) * 0.3).requires_grad_(True)
+    target = (torch.randn(2, 4, 53) * 0.3).requires_grad_(True)
+    reconstruction_terms(pred, target, head)["vertex"].backward()
+    assert pred.grad.abs().sum() > 0 and target.grad is None
+
+
+def test_thvqvae_loss_combines_vertex_and_quantiser_terms():
+    head = tiny_head()
+    model = ThVqvae(config=ThVqvaeConfig.preset("tiny"))
+    motion = torch.randn(2, 12, 53) * 0.3
+    out = model(motion)
+    loss, logs = thvqvae_loss(out, motion, head, vertex_weight=10.0, quant_weight=2.0)
+    expected = 10.0 * F.mse_loss(head(out.motion), head(motion)) + 2.0 * out.quant_loss
+    assert torch.allclose(loss, expected, rtol=1e-5)
+    assert set(logs) == {"vertex", "quant", "perplexity_top", "perplexity_bottom"}
+    loss.backward()
+    assert model.out_conv.weight.grad.abs().sum() > 0
+
+
+def test_emotion_consistency_is_bce_of_the_dee_logits_and_trains_the_motion():
+    dee = tiny_dee()
+    wave = torch.randn(2, 8000)
+    with torch.no_grad():
+        speech = dee.encode_audio(wave)
+    pred = (torch.randn(2, 10, 53) * 0.3).requires_grad_(True)
+    loss = emotion_consistency_loss(dee, speech, pred)
+    logits = -dee.criterion.scale * paired_sampled_distance(speech, dee.encode_motion(pred)) + dee.criterion.shift
+    assert torch.allclose(loss, F.binary_cross_entropy_with_logits(logits, torch.ones(2)))
+    opt = torch.optim.Adam([pred], lr=0.05)
+    start = float(loss)
+    for _ in range(10):
+        loss = emotion_consistency_loss(dee, speech, pred)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(emotion_consistency_loss(dee, speech, pred)) < start
+    assert all(p.grad is None for p in dee.parameters())
+
+
+def test_swap_permutation_and_swap_loss_use_the_partner_emotion():
+    assert swap_permutation(4).tolist() == [1, 0, 3, 2]
+    assert swap_permutation(5).tolist() == [1, 0, 3, 2, 4]
+    dee = tiny_dee()
+    speech = GaussianEmbedding(F.normalize(torch.randn(4, 8), dim=-1), torch.randn(4, 8) - 3)
+    pred = torch.randn(4, 12, 53) * 0.3
+    perm = swap_permutation(4)
+    expected = emotion_consistency_loss(dee, GaussianEmbedding(speech.mean[perm], speech.logvar[perm]), pred)
+    assert torch.allclose(emotion_swap_loss(dee, speech, pred), expected)
+    assert not torch.allclose(emotion_swap_loss(dee, speech, pred), emotion_consistency_loss(dee, speech, pred))
+
+
+def test_lip_reading_loss_is_zero_on_the_reference_and_differentiable():
+    torch.manual_seed(0)
+    reader = MotionLipReader(LipReaderConfig(num_classes=15, channels=16, dropout=0.0)).freeze()
+    target = torch.randn(2, 15, 53)
+    assert float(lip_reading_loss(reader, target, target)) == pytest.approx(0.0, abs=1e-5)
+    pred = torch.randn(2, 15, 53, requires_grad=True)
+    loss = lip_reading_loss(reader, pred, target)
+    loss.backward()
+    assert float(loss) > 0.01 and pred.grad.abs().sum() > 0
+
+
+def test_code_cross_entropy_prefers_the_right_codes():
+    codes_t, codes_b = torch.tensor([[1, 2]]), torch.tensor([[0, 3, 3, 1]])
+    right = code_cross_entropy(F.one_hot(codes_t, 4) * 20.0, F.one_hot(codes_b, 4) * 20.0, codes_t, codes_b)
+    wrong = code_cross_entropy(torch.zeros(1, 2, 4), torch.zeros(1, 4, 4), codes_t, codes_b)
+    assert float(right) < 1e-6 < float(wrong)
+
+
+def test_weighted_sum_and_weights():
+    terms = {"vertex": torch.tensor(2.0), "emotion": torch.tensor(3.0)}
+    assert float(weighted_sum(terms, {"vertex": 1.0, "emotion": 0.5, "lip": 0.0})) == 3.5
+    with pytest.raises(ValueError):
+        weighted_sum(terms, {"lip": 1.0})
+    weights = GeneratorLossWeights()
+    assert weights.as_dict()["swap"] == 2.5e-5 and weights.codes == 0.0
+    with pytest.raises(ValueError):
+        GeneratorLossWeights(vertex=-1.0)
