@@ -20,7 +20,8 @@ Kinds:
 
 Decisions:
 - Freezing: `freeze_feature_encoder` freezes the CNN; `frozen_layers = k > 0` also freezes the
-  feature projection, the convolutional position embedding and the first k transformer layers
+  feature projection, the convolutional position embedding (and the dropout after it) and the
+  first k transformer layers
   (k = -1 or k >= number of layers: the whole transformer side, final norm included). Frozen
   parts stay in eval mode when the module is put in training mode (`train()` override).
 - LayerDrop is switched off (it would randomly skip frozen layers too) and SpecAugment masking
@@ -202,13 +203,15 @@ class AudioBackbone(Freezable):
         k = len(layers) if cfg.frozen_layers == -1 else min(cfg.frozen_layers, len(layers))
         if k > 0:
             stable = bool(getattr(model.config, "do_stable_layer_norm", False))
-            parts += [model.feature_projection, model.encoder.pos_conv_embed]
+            parts += [model.feature_projection, model.encoder.pos_conv_embed, model.encoder.dropout]
             if not stable or k == len(layers):
                 parts.append(model.encoder.layer_norm)  # applied before the layers unless stable-LN
             parts += layers[:k]
             for name, child in model.encoder.named_children():
                 if k == len(layers) and name not in ("layers", "pos_conv_embed", "layer_norm", "dropout"):
                     parts.append(child)  # e.g. WavLM's relative position tables
+        if cfg.freeze_feature_encoder and k == len(layers):
+            parts = [model]  # fully frozen: the whole HF model (containers included) stays in eval
         for part in parts:
             part.requires_grad_(False)
             part.eval()

@@ -63,6 +63,7 @@ class DeeConfig:
     dropout: float = 0.1
     gpo_dim: int = 32
     gpo_temperature: float = 0.1
+    init_logvar: float = -7.0  # variance heads' starting log sigma^2 (see gaussian_encoder)
     max_seconds: float = 10.0
     motion_fps: float = 25.0
     loss_init_scale: float = 5.0
@@ -91,7 +92,8 @@ class DEE(Freezable):
         self.config = config
         branch: dict[str, Any] = dict(heads=config.num_heads, ff_dim=config.ff_dim, dropout=config.dropout,
                                       head_layers=config.head_layers, embed_dim=config.embed_dim,
-                                      gpo_dim=config.gpo_dim, gpo_temperature=config.gpo_temperature)
+                                      gpo_dim=config.gpo_dim, gpo_temperature=config.gpo_temperature,
+                                      init_logvar=config.init_logvar)
         self.audio_backbone = AudioBackbone(config.audio)
         self.audio_encoder = GaussianSequenceEncoder(in_dim=self.audio_backbone.output_dim, dim=config.audio_dim,
                                                      layers=config.audio_layers, **branch)

@@ -4,6 +4,13 @@ features (B, T, in) -> Linear -> sinusoidal PE -> trunk TransformerEncoder (post
 ReLU, PyTorch defaults as released) -> two heads, each `head_layers` more encoder layers
 -> Linear -> GPO over valid frames. The mean head's vector is L2-normalised (mu); the
 variance head's is log sigma^2 (unconstrained).
+
+Decision: the variance head's bias starts at `init_logvar` (-7 by default). Started at
+log sigma^2 ~ 0, the variance term of the CSD (2 * D * sigma^2) dwarfs every distance
+between means, every pair looks negative, and the loss first pulls each positive pair
+together so hard that all means collapse to one point (seen on tiny batches: R@1 stayed at
+chance). Starting with small variances lets the means separate first; the variances then
+grow where the data is ambiguous.
 """
 
 from __future__ import annotations
@@ -27,7 +34,8 @@ class GaussianSequenceEncoder(nn.Module):
     """(B, T, in_dim) + (B, T) validity mask -> GaussianEmbedding((B, D), (B, D))."""
 
     def __init__(self, *, in_dim: int, dim: int, layers: int, heads: int, ff_dim: int, dropout: float,
-                 head_layers: int, embed_dim: int, gpo_dim: int, gpo_temperature: float) -> None:
+                 head_layers: int, embed_dim: int, gpo_dim: int, gpo_temperature: float,
+                 init_logvar: float = -7.0) -> None:
         super().__init__()
         stack = dict(dim=dim, heads=heads, ff_dim=ff_dim, dropout=dropout)
         self.inp = nn.Linear(in_dim, dim)
@@ -37,6 +45,7 @@ class GaussianSequenceEncoder(nn.Module):
         self.var_layers = transformer_stack(layers=head_layers, **stack)
         self.mean_map = nn.Linear(dim, embed_dim)
         self.var_map = nn.Linear(dim, embed_dim)
+        nn.init.constant_(self.var_map.bias, init_logvar)  # GPO weights sum to 1: pooled logvar starts here
         self.mean_pool = GPO(pe_dim=gpo_dim, hidden_dim=gpo_dim, temperature=gpo_temperature)
         self.var_pool = GPO(pe_dim=gpo_dim, hidden_dim=gpo_dim, temperature=gpo_temperature)
 
