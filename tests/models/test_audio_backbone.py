@@ -113,6 +113,22 @@ def test_hubert_loads_through_automodel(tmp_path):
     assert backbone(torch.randn(1, 3200), 5).shape == (1, 5, 16)
 
 
+def test_ctc_checkpoint_folder_loads_its_base_model(tmp_path):
+    """wav2vec2-base-960h is a Wav2Vec2ForCTC folder: AutoModel must take its encoder weights."""
+    from transformers import Wav2Vec2Config, Wav2Vec2ForCTC
+
+    torch.manual_seed(0)
+    ctc = Wav2Vec2ForCTC(Wav2Vec2Config(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                        intermediate_size=32, conv_dim=[8] * 7, num_conv_pos_embeddings=4,
+                                        num_conv_pos_embedding_groups=2, vocab_size=8, pad_token_id=0,
+                                        bos_token_id=None, eos_token_id=None))
+    ctc.save_pretrained(tmp_path)
+    backbone = AudioBackbone.load_pretrained(tmp_path)
+    assert type(backbone.model).__name__ == "Wav2Vec2Model"
+    for name, tensor in ctc.wav2vec2.state_dict().items():
+        torch.testing.assert_close(backbone.model.state_dict()[name], tensor, rtol=0, atol=0)
+
+
 def test_missing_folder_is_reported(tmp_path):
     with pytest.raises(FileNotFoundError):
         AudioBackbone.load_pretrained(tmp_path / "nope")

@@ -27,6 +27,11 @@ Decisions:
 - LayerDrop is switched off (it would randomly skip frozen layers too) and SpecAugment masking
   is not applied (we call the sub-modules, not the HF `forward`).
 - Inputs shorter than the CNN's receptive field (400 samples) are zero-padded to it.
+- Padded batches (`lengths`): the transformer masks padded frames, but a model whose first
+  conv uses GroupNorm over time (`feat_extract_norm="group"`, e.g. wav2vec2-base-960h) still
+  lets the zero padding shift valid features slightly; encode one clip at a time (or
+  equal-length windows) where exactness matters. The scratch model uses LayerNorm, so padding
+  content never reaches valid frames.
 """
 
 from __future__ import annotations
