@@ -165,14 +165,14 @@ def _store_properties(action: bpy.types.Action, request: BakeRequest, number: in
     action.use_frame_range = True
     action.frame_start = math.floor(frames[0])
     action.frame_end = max(math.ceil(frames[-1]), action.frame_start + 1)
+    for name, value in request.knobs.items():  # the request's settings ("seed" is the first take's)
+        action[f"deeptalk_{'base_seed' if name == 'seed' else name}"] = "" if value is None else value
     action[takes.CLIP_PROP] = request.clip
     action[takes.TAKE_PROP] = number
-    action["deeptalk_seed"] = int(seed)
+    action["deeptalk_seed"] = int(seed)  # this take's seed
     action["deeptalk_fps"] = float(request.fps)
     action["deeptalk_first_frame"] = float(request.first_frame)
     action["deeptalk_frames"] = int(len(frames))
-    for name, value in request.knobs.items():
-        action[f"deeptalk_{name}"] = "" if value is None else value
     if request.emotion_summary is not None:
         for name, value in emotion_track.summary_properties(request.emotion_summary).items():
             action[name] = value

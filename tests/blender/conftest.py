@@ -1,12 +1,20 @@
-"""bpy test fixtures: private Blender user folder, the add-on enabled on a factory-fresh file.
+"""bpy test fixtures: private Blender user folder, the add-on enabled, an empty file per test.
 
 BLENDER_USER_RESOURCES must point at a temp folder before bpy is first imported; the
 suite-wide tests/conftest.py sets it, and this file sets it too when run on its own.
+
+Between tests the file is reset with `read_homefile(use_empty=True,
+use_factory_startup=True)`: the same empty factory file `read_factory_settings` gives,
+but without unregistering add-ons — so the add-on's backend process (several seconds
+to start) stays warm across the end-to-end tests. The add-on's preferences are reset to
+their defaults too. `test_registration.py` covers register/unregister itself.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 
 os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="deeptalk-blender-user-"))
@@ -17,19 +25,34 @@ import bpy  # noqa: E402  (first: it puts Blender's script modules on the path)
 import addon_utils  # noqa: E402
 import pytest  # noqa: E402
 
+from blender_addon import backend_locator  # noqa: E402
+
 from . import synthetic  # noqa: E402
 
 ADDON = "blender_addon"
 
 
-@pytest.fixture(autouse=True)
-def fresh_blender():
-    """Every test starts from an empty factory file with the add-on enabled."""
+def enable_addon() -> None:
+    """Factory settings, then the add-on enabled through Blender's add-on system."""
     bpy.ops.wm.read_factory_settings(use_empty=True)
     addon_utils.enable(ADDON, default_set=True, handle_error=_raise)
     assert ADDON in bpy.context.preferences.addons
+
+
+def addon_preferences():
+    return bpy.context.preferences.addons[ADDON].preferences
+
+
+@pytest.fixture(autouse=True)
+def fresh_blender():
+    """Every test starts from an empty factory file with the add-on enabled, default preferences."""
+    if ADDON not in bpy.context.preferences.addons or not hasattr(bpy.types.Scene, "deeptalk"):
+        enable_addon()
+    bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
+    prefs = addon_preferences()
+    for name in ("python_path", "device", "model_dir", "flame_file"):
+        prefs.property_unset(name)
     yield
-    addon_utils.disable(ADDON, default_set=True, handle_error=_raise)
 
 
 def _raise(exc: BaseException) -> None:
@@ -49,3 +72,25 @@ def rig(flame_npz):
     obj = bpy.context.scene.deeptalk.rig
     assert obj is not None
     return obj
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """The committed default model when present, else a real untrained tiny model built now."""
+    default = backend_locator.default_model_dir()
+    if (default / "manifest.json").is_file():
+        return default
+    target = tmp_path_factory.mktemp("model") / "untrained"
+    subprocess.run([sys.executable, "-c", "import sys; from deeptalk.model_dir import build_untrained_model_dir; "
+                    "build_untrained_model_dir(sys.argv[1])", str(target)], check=True, timeout=300,
+                   env={**os.environ, "PYTHONPATH": str(backend_locator.backend_dir())})
+    return target
+
+
+@pytest.fixture
+def backend(model_dir):
+    """Point the add-on preferences at the test model on the CPU (the backend starts on first use)."""
+    prefs = addon_preferences()
+    prefs.model_dir = str(model_dir)
+    prefs.device = "cpu"
+    return prefs
