@@ -20,6 +20,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "animate",
     "batch",
+    "flame",
+    "export",
 )
 
 
