@@ -6,15 +6,23 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from deeptalk.models.audio_backbone import AudioBackboneConfig
+from deeptalk.model_presets import tiny_audio_config
 from deeptalk.models.generator import (Generator, GeneratorConfig, gumbel_noise, pick_codes,
                                        straight_through_gumbel)
 from deeptalk.models.losses import code_cross_entropy
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
 
-TINY_AUDIO = AudioBackboneConfig(conv_dim=(16,) * 7, hidden_size=16, num_layers=1, num_heads=2,
-                                 intermediate_size=32, pos_conv_kernel=8, pos_conv_groups=2, dropout=0.0)
+TINY_AUDIO = tiny_audio_config()
 EMOTION_DIM = 8
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 def build(seed: int = 0) -> tuple[Generator, ThVqvae]:
@@ -119,7 +127,6 @@ def test_training_path_sends_gradients_to_both_token_heads_not_the_prior():
 
 def test_overfits_a_tiny_batch():
     """Motion MSE (through straight-through Gumbel) + code cross-entropy on ground-truth codes."""
-    torch.set_num_threads(1)
     gen, prior = build()
     wave, emotion, style = inputs(2, 16)
     g = torch.Generator().manual_seed(3)

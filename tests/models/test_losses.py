@@ -19,6 +19,15 @@ from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, em
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def tiny_head(vertices: int = 40, seed: int = 0) -> FlameLayer:
     rng = np.random.default_rng(seed)
     weights = rng.random((vertices, 5)) + 0.1
@@ -95,7 +104,7 @@ def test_emotion_consistency_is_bce_of_the_dee_logits_and_trains_the_motion():
     logits = -dee.criterion.scale * paired_sampled_distance(speech, dee.encode_motion(pred)) + dee.criterion.shift
     assert torch.allclose(loss, F.binary_cross_entropy_with_logits(logits, torch.ones(2)))
     opt = torch.optim.Adam([pred], lr=0.05)
-    start = float(loss)
+    start = loss.item()
     for _ in range(10):
         loss = emotion_consistency_loss(dee, speech, pred)
         opt.zero_grad()

@@ -9,6 +9,15 @@ import torch.nn.functional as F
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig, pad_to_multiple
 
 
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     t = torch.arange(frames).float()[None, :, None] / 25.0
@@ -51,7 +60,6 @@ def test_encode_decode_is_the_exact_quantised_path():
 
 def test_overfits_a_tiny_batch():
     torch.manual_seed(0)
-    torch.set_num_threads(1)
     model = ThVqvae(config=ThVqvaeConfig.preset("tiny"))
     x = smooth_motion(4, 32)
     opt = torch.optim.AdamW(model.parameters(), lr=3e-3)

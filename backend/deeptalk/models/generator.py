@@ -147,7 +147,7 @@ class _TokenHead(nn.Module):
 class Generator(nn.Module):
     """Speech-driven token predictor over a frozen TH-VQVAE passed in at call time."""
 
-    def __init__(self, *, config: GeneratorConfig) -> None:
+    def __init__(self, config: GeneratorConfig) -> None:
         super().__init__()
         self.config = config
         c = config

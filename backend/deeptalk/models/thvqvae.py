@@ -121,7 +121,7 @@ class _Up(nn.Module):
 class ThVqvae(nn.Module):
     """Two-level VQ motion prior. Use `encode`/`decode_codes` for tokens, `forward` to train."""
 
-    def __init__(self, *, config: ThVqvaeConfig) -> None:
+    def __init__(self, config: ThVqvaeConfig) -> None:
         super().__init__()
         self.config = config
         c = config

@@ -1,0 +1,59 @@
+"""Matching configs for every network of a model, by preset name.
+
+- "tiny": seconds to build and run; for tests of the server, add-on and pipeline.
+- "default": the embedded model; every part trains on 2 CPU cores (the scratch audio
+  encoder, the CPU-sized DEE, the "default" TH-VQVAE and generator).
+- "paper": spec sizes for the TH-VQVAE and generator (§3, §4) on the default DEE and
+  audio encoders (the paper's emotion2vec / wav2vec2 come in through
+  `AudioBackbone.load_pretrained`, not through a preset).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deeptalk.corpus.visemes import VISEMES
+from deeptalk.models.audio_backbone import AudioBackboneConfig
+from deeptalk.models.dee import DeeConfig
+from deeptalk.models.fer import FerConfig
+from deeptalk.models.generator import GeneratorConfig
+from deeptalk.models.lipreader import LipReaderConfig
+from deeptalk.models.thvqvae import ThVqvaeConfig
+
+PRESETS = ("tiny", "default", "paper")
+
+
+@dataclass(frozen=True)
+class PresetConfigs:
+    dee: DeeConfig
+    thvqvae: ThVqvaeConfig
+    generator: GeneratorConfig
+    fer: FerConfig
+    lipreader: LipReaderConfig
+
+
+def tiny_audio_config() -> AudioBackboneConfig:
+    """A scratch wav2vec2 small enough for unit tests."""
+    return AudioBackboneConfig(conv_dim=(16,) * 7, hidden_size=16, num_layers=1, num_heads=2, intermediate_size=32,
+                               pos_conv_kernel=8, pos_conv_groups=2, dropout=0.0)
+
+
+def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> PresetConfigs:
+    """Configs that fit together (emotion size, codebooks, FER classes) for one preset."""
+    if preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if preset == "tiny":
+        fer = FerConfig(hidden_dims=(16, 16, 8), feature_layer=1, dropout=0.0, num_classes=num_emotions)
+        dee = DeeConfig(audio=tiny_audio_config(), fer=fer, embed_dim=16, audio_dim=16, audio_layers=1,
+                        motion_dim=16, motion_layers=1, num_heads=2, ff_dim=32, gpo_dim=8, dropout=0.0)
+        lipreader = LipReaderConfig(num_classes=len(VISEMES), channels=16, dilations=(1, 2), dropout=0.0)
+        content_audio = tiny_audio_config()
+    else:
+        fer = FerConfig(num_classes=num_emotions)
+        dee = DeeConfig(fer=fer)
+        lipreader = LipReaderConfig(num_classes=len(VISEMES))
+        content_audio = AudioBackboneConfig()
+    thvqvae = ThVqvaeConfig.preset(preset)
+    generator = GeneratorConfig.preset(preset, audio=content_audio, prior=thvqvae, emotion_dim=dee.embed_dim,
+                                       num_styles=num_styles)
+    return PresetConfigs(dee=dee, thvqvae=thvqvae, generator=generator, fer=fer, lipreader=lipreader)

@@ -1,0 +1,221 @@
+"""Inference: 16 kHz speech -> `takes` FLAME motion tracks (T, 53) at 25 fps, plus its emotion.
+
+    pipeline = Pipeline.load(model_dir, device="auto")
+    result = pipeline.animate(audio, alpha=0.5, temperature_top=0.3, temperature_bottom=0.0,
+                              seed=0, takes=2, emotion="happy", emotion_weight=0.5)
+
+Knobs (all explicit):
+- alpha: spread of the emotion vector sampled from the speech's Gaussian embedding,
+  z = normalise(mu + alpha * sigma * eps); 0 uses mu (`gaussian.sample_embedding`).
+- temperature_top / temperature_bottom: codebook temperatures of the coarse (T/4) and
+  fine (T/2) motion tokens; 0 takes the argmax, > 0 samples softmax(logits / t).
+- seed: take k draws all its randomness from a CPU `torch.Generator` seeded `seed + k`,
+  so the same inputs and seed give bit-identical motion on CPU.
+- emotion / emotion_weight: steer towards one of the model's emotion classes:
+  z = normalise((1 - w) * z_speech + w * prototype); w = 0 leaves the speech's emotion.
+  With alpha = 0 and both temperatures 0 all takes are identical.
+
+Length: T = round(duration * 25) frames for any duration. The emotion is read per second
+over 2 s windows and averaged into the clip embedding (`emotion_track`). Motion is made in
+windows of `window_frames` (a multiple of 4) that overlap by `overlap_frames` and are
+cross-faded linearly in the 53-d motion space (jaw included); the last window is moved
+back to end on the last frame. Every window sees the same clip-level emotion. Memory is
+flat in the clip length (only the output buffer grows); `should_cancel` is polled
+between windows and raises `Cancelled`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from deeptalk.device import resolve_device
+from deeptalk.emotion_track import SAMPLE_RATE, EmotionPrototypes, read_emotion
+from deeptalk.model_dir import load_inference_models
+from deeptalk.models.dee import DEE
+from deeptalk.models.gaussian import sample_embedding
+from deeptalk.models.generator import Generator
+from deeptalk.models.thvqvae import ThVqvae
+
+log = logging.getLogger(__name__)
+
+FPS = 25
+SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 640
+ProgressFn = Callable[[float, str], None]
+CancelFn = Callable[[], bool]
+
+
+class Cancelled(Exception):
+    """`Pipeline.animate` stopped because `should_cancel()` returned True."""
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    window_frames: int = 200        # 8 s; a multiple of 4
+    overlap_frames: int = 24        # ~1 s cross-fade; a multiple of 4, < window_frames
+    emotion_window_s: float = 2.0
+    emotion_batch: int = 16         # DEE windows per call
+    style: int = 0                  # generator style id
+
+    def __post_init__(self) -> None:
+        if self.window_frames < 8 or self.window_frames % 4:
+            raise ValueError("window_frames must be a multiple of 4, at least 8")
+        if self.overlap_frames % 4 or not 0 <= self.overlap_frames < self.window_frames // 2:
+            raise ValueError("overlap_frames must be a multiple of 4 in [0, window_frames / 2)")
+        if self.emotion_window_s <= 0 or self.emotion_batch < 1 or self.style < 0:
+            raise ValueError("emotion_window_s must be > 0, emotion_batch >= 1, style >= 0")
+
+
+@dataclass(frozen=True)
+class AnimationResult:
+    motion: np.ndarray          # (takes, T, 53) float32, 25 fps: expression [0:50] + jaw axis-angle [50:53]
+    seeds: list[int]            # seed of each take
+    emotion_mean: np.ndarray    # (D,) float32 clip-level speech emotion (L2-normalised)
+    emotion_logvar: np.ndarray  # (D,) float32 its log variance
+    emotion_track: np.ndarray   # (seconds, len(emotions)) float32 per-second class probabilities
+    duration_s: float
+
+
+def frame_windows(num_frames: int, window: int, overlap: int) -> list[tuple[int, int]]:
+    """[start, end) frame windows of length `window` (one shorter window if the clip is)."""
+    if num_frames <= window:
+        return [(0, num_frames)]
+    hop = window - overlap
+    starts = list(range(0, num_frames - window, hop)) + [num_frames - window]
+    return [(s, s + window) for s in starts]
+
+
+def crossfade_weights(start: int, end: int, num_frames: int, overlap: int) -> np.ndarray:
+    """(end - start,) weights: linear ramps over `overlap` frames at inner window edges."""
+    w = np.ones(end - start, np.float32)
+    if overlap:
+        ramp = (np.arange(overlap, dtype=np.float32) + 1.0) / (overlap + 1.0)
+        if start > 0:
+            w[:overlap] = np.minimum(w[:overlap], ramp)
+        if end < num_frames:
+            w[-overlap:] = np.minimum(w[-overlap:], ramp[::-1])
+    return w
+
+
+class Pipeline:
+    """Frozen DEE + TH-VQVAE + generator on one device."""
+
+    def __init__(self, *, model_id: str, emotions: list[str], dee: DEE, thvqvae: ThVqvae, generator: Generator,
+                 prototypes: EmotionPrototypes, device: torch.device, config: PipelineConfig | None = None) -> None:
+        self.model_id = model_id
+        self.emotions = list(emotions)
+        self.device = device
+        self.config = config or PipelineConfig()
+        if self.config.style >= generator.config.num_styles:
+            raise ValueError(f"style {self.config.style} is out of range for {generator.config.num_styles} styles")
+        self.dee = dee.to(device).eval()
+        self.thvqvae = thvqvae.to(device).eval()
+        self.generator = generator.to(device).eval()
+        for net in (self.dee, self.thvqvae, self.generator):
+            net.requires_grad_(False)
+        self.prototypes = prototypes
+
+    @classmethod
+    def load(cls, model_dir: str | Path, device: str = "auto", config: PipelineConfig | None = None) -> Pipeline:
+        """Read a model directory (ModelDirError names any bad file) onto `device`."""
+        dev = resolve_device(device)
+        models = load_inference_models(model_dir, dev)
+        log.info("loaded model %s from %s on %s", models.manifest.model_id, model_dir, dev)
+        return cls(model_id=models.manifest.model_id, emotions=list(models.manifest.emotions), dee=models.dee,
+                   thvqvae=models.thvqvae, generator=models.generator, prototypes=models.prototypes,
+                   device=dev, config=config)
+
+    def animate(self, audio: np.ndarray, *, alpha: float = 0.0, temperature_top: float = 0.0,
+                temperature_bottom: float = 0.0, seed: int = 0, takes: int = 1, emotion: str | None = None,
+                emotion_weight: float = 0.0, progress: ProgressFn | None = None,
+                should_cancel: CancelFn | None = None) -> AnimationResult:
+        """audio (S,) float32 16 kHz mono -> AnimationResult (see module docstring for the knobs)."""
+        wave = self._check(audio, alpha, temperature_top, temperature_bottom, seed, takes, emotion, emotion_weight)
+        report = progress or (lambda fraction, stage: None)
+        cancelled = should_cancel or (lambda: False)
+        num_frames = max(1, int(round(wave.shape[0] / SAMPLES_PER_FRAME)))
+        windows = frame_windows(num_frames, self.config.window_frames, self.config.overlap_frames)
+        emotion_calls = math.ceil(max(1, math.ceil(wave.shape[0] / SAMPLE_RATE - 1e-9)) / self.config.emotion_batch)
+        total_steps = emotion_calls + len(windows)
+
+        def step(done: int, stage: str) -> None:
+            if cancelled():
+                raise Cancelled("cancelled")
+            report(done / total_steps, stage)
+
+        with torch.inference_mode():
+            if cancelled():
+                raise Cancelled("cancelled")
+            report(0.0, "emotion")
+            reading = read_emotion(self.dee.encode_audio, wave.to(self.device), self.prototypes,
+                                   window_s=self.config.emotion_window_s, batch=self.config.emotion_batch,
+                                   after_batch=lambda done, total: step(math.ceil(done / self.config.emotion_batch),
+                                                                        "emotion"))
+            generators = [torch.Generator().manual_seed(seed + k) for k in range(takes)]
+            z = self._emotion_vectors(reading.clip, alpha, generators, emotion, emotion_weight)  # (K, D)
+            motion = self._motion(wave, num_frames, windows, z, temperature_top, temperature_bottom, generators,
+                                  lambda i: step(emotion_calls + i, "motion"))
+        report(1.0, "done")
+        return AnimationResult(
+            motion=motion, seeds=[seed + k for k in range(takes)],
+            emotion_mean=reading.clip.mean[0].float().cpu().numpy(),
+            emotion_logvar=reading.clip.logvar[0].float().cpu().numpy(),
+            emotion_track=reading.track, duration_s=wave.shape[0] / SAMPLE_RATE)
+
+    # ------------------------------------------------------------------ steps
+
+    def _check(self, audio: np.ndarray, alpha: float, t_top: float, t_bottom: float, seed: int, takes: int,
+               emotion: str | None, weight: float) -> torch.Tensor:
+        arr = np.asarray(audio)
+        if arr.ndim != 1 or arr.shape[0] == 0:
+            raise ValueError(f"audio must be a non-empty 1-D array of 16 kHz samples, got shape {arr.shape}")
+        if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
+            raise ValueError("audio must hold finite floating-point samples")
+        for name, value in (("alpha", alpha), ("temperature_top", t_top), ("temperature_bottom", t_bottom),
+                            ("emotion_weight", weight)):
+            if not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number >= 0, got {value}")
+        if weight > 1:
+            raise ValueError(f"emotion_weight must be in [0, 1], got {weight}")
+        if takes < 1 or seed < 0:
+            raise ValueError("takes must be >= 1 and seed >= 0")
+        if emotion is not None and emotion not in self.emotions:
+            raise ValueError(f"unknown emotion {emotion!r}; this model knows {', '.join(self.emotions)}")
+        return torch.from_numpy(arr.astype(np.float32, copy=False))
+
+    def _emotion_vectors(self, clip, alpha: float, generators: list[torch.Generator], emotion: str | None,
+                         weight: float) -> torch.Tensor:
+        """One emotion vector per take: sampled from the clip Gaussian, blended with a prototype: (K, D)."""
+        z = torch.cat([sample_embedding(clip, alpha, g) for g in generators])  # (K, D)
+        if emotion is not None and weight > 0:
+            proto = torch.from_numpy(self.prototypes.mean[self.emotions.index(emotion)]).to(z)  # (D,)
+            z = F.normalize((1.0 - weight) * z + weight * proto[None], dim=-1)  # (K, D)
+        return z
+
+    def _motion(self, wave: torch.Tensor, num_frames: int, windows: list[tuple[int, int]], z: torch.Tensor,
+                t_top: float, t_bottom: float, generators: list[torch.Generator],
+                after_window: Callable[[int], None]) -> np.ndarray:
+        takes = z.shape[0]
+        out = np.zeros((takes, num_frames, 53), np.float32)
+        weight = np.zeros((num_frames, 1), np.float32)
+        style = torch.full((takes,), self.config.style, dtype=torch.long, device=self.device)
+        for i, (start, end) in enumerate(windows):
+            frames = end - start
+            chunk = wave[start * SAMPLES_PER_FRAME: end * SAMPLES_PER_FRAME]  # (<= frames*640,)
+            chunk = F.pad(chunk, (0, frames * SAMPLES_PER_FRAME - chunk.shape[0]))  # (frames*640,)
+            content = self.generator.content(chunk[None].to(self.device), frames)  # (1, frames, C)
+            motion = self.generator.sample(content.expand(takes, -1, -1), z, style, self.thvqvae,
+                                           temperature_top=t_top, temperature_bottom=t_bottom,
+                                           generators=generators).motion  # (K, frames, 53)
+            w = crossfade_weights(start, end, num_frames, self.config.overlap_frames)[:, None]  # (frames, 1)
+            out[:, start:end] += motion.float().cpu().numpy() * w[None]
+            weight[start:end] += w
+            after_window(i + 1)
+        return out / weight[None]
