@@ -110,7 +110,7 @@ def test_emotion_consistency_is_bce_of_the_dee_logits_and_trains_the_motion():
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert float(emotion_consistency_loss(dee, speech, pred)) < start
+    assert emotion_consistency_loss(dee, speech, pred).item() < start
     assert all(p.grad is None for p in dee.parameters())
 
 
