@@ -152,4 +152,6 @@ def to_numpy(value: Any) -> np.ndarray:
         return np.asarray(value.x)
     if isinstance(value, SparseStub):
         return value.toarray()
+    if scipy.sparse.issparse(value):
+        return np.asarray(value.toarray())
     return np.asarray(value)
