@@ -134,7 +134,7 @@ def test_lip_reading_loss_is_zero_on_the_reference_and_differentiable():
     pred = torch.randn(2, 15, 53, requires_grad=True)
     loss = lip_reading_loss(reader, pred, target)
     loss.backward()
-    assert float(loss) > 0.01 and pred.grad.abs().sum() > 0
+    assert loss.item() > 0.01 and pred.grad.abs().sum() > 0
 
 
 def test_code_cross_entropy_prefers_the_right_codes():
