@@ -81,7 +81,10 @@ def process_open_file(settings: BackendSettings, *, save: bool = True, render: b
         bpy.ops.wm.save_mainfile()
     if render:
         for report in reports:
-            bpy.ops.render.render(animation=True, scene=report.scene)
+            try:
+                bpy.ops.render.render(animation=True, scene=report.scene)
+            except RuntimeError as exc:  # no camera, unwritable output ...
+                raise FarmError(f"scene {report.scene!r}: rendering failed: {exc}") from None
     return reports
 
 
