@@ -1,0 +1,1 @@
+"""The synthetic speech + motion training corpus (espeak-ng speech, rule-based FLAME motion)."""

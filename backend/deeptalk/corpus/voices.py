@@ -1,0 +1,54 @@
+"""The corpus speakers: espeak-ng voices x variants, each with its own base pitch and rate.
+
+A `Voice` is one synthetic speaker. `name` is the speaker label stored in the dataset
+(stable, filename-safe); `espeak` is what libespeak-ng's `espeak_SetVoiceByName`
+takes (`en` is British English, `en-us` American, `+m3`/`+f2` pick a variant).
+Splits hold out whole voices: `DEFAULT_SPLIT` lists which voices train, which validate
+and which test, so no speaker is in two splits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Voice:
+    name: str
+    espeak: str
+    pitch: int  # espeak base pitch 0..100 (50 = the variant's default)
+    rate_wpm: int  # base speaking rate, words per minute
+
+    def __post_init__(self) -> None:
+        if not self.name or not all(c.isalnum() or c in "-_" for c in self.name):
+            raise ValueError(f"voice name must be [A-Za-z0-9_-]+, got {self.name!r}")
+        if not 20 <= self.pitch <= 80:
+            raise ValueError(f"{self.name}: base pitch must be in [20, 80]")
+        if not 120 <= self.rate_wpm <= 220:
+            raise ValueError(f"{self.name}: base rate must be in [120, 220] wpm")
+
+
+VOICES: tuple[Voice, ...] = (
+    Voice("us_m1", "en-us", 46, 165),
+    Voice("us_f2", "en-us+f2", 55, 170),
+    Voice("us_m3", "en-us+m3", 42, 158),
+    Voice("us_f4", "en-us+f4", 58, 175),
+    Voice("gb_m2", "en+m2", 48, 160),
+    Voice("gb_f3", "en+f3", 52, 168),
+    Voice("gb_m4", "en+m4", 40, 150),
+    Voice("scot_m1", "en-gb-scotland+m1", 47, 162),
+    Voice("rp_f1", "en-gb-x-rp+f1", 56, 160),
+    Voice("carib_m6", "en-029+m6", 44, 172),
+    Voice("wmid_f5", "en-gb-x-gbcwmd+f5", 54, 155),
+    # held out
+    Voice("nyc_m7", "en-us-nyc+m7", 45, 168),
+    Voice("lanc_f4", "en-gb-x-gbclan+f4", 57, 163),
+    Voice("rp_m5", "en-gb-x-rp+m5", 43, 157),
+)
+VOICE_BY_NAME: dict[str, Voice] = {v.name: v for v in VOICES}
+
+DEFAULT_SPLIT: dict[str, tuple[str, ...]] = {
+    "train": tuple(v.name for v in VOICES[:11]),
+    "val": ("nyc_m7",),
+    "test": ("lanc_f4", "rp_m5"),
+}

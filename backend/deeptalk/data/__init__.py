@@ -1,0 +1,1 @@
+"""Training data: the dataset format, MEAD import, splits and torch window datasets."""
