@@ -30,7 +30,7 @@ class SetupJob:
                  pip_args: Sequence[str] = ()) -> None:
         self.base_python = base_python
         self.env_dir = Path(env_dir)
-        self.backend_dir = Path(backend_dir)
+        self.backend_dir = Path(backend_dir).resolve()  # pip reads a bare relative name as a project name
         self.log_path = Path(log_path)
         self.pip_args = tuple(pip_args)
         self.fraction = 0.0
