@@ -53,16 +53,20 @@ class FlameLayer(nn.Module):
         exprdirs = torch.from_numpy(model.exprdirs[:, :, :num_expressions].copy())  # (V, 3, E)
         regressor = torch.from_numpy(model.J_regressor.copy())  # (5, V)
         template = torch.from_numpy(model.v_template.copy())  # (V, 3)
+        jaw_posedirs = torch.from_numpy(model.posedirs[JAW_POSE_ROWS].copy()).view(9, n, 3)  # (9, V, 3)
+        jaw_weights = torch.from_numpy(model.weights[:, JAW_JOINT].copy())  # (V,)
+        # only vertices that expressions, jaw skinning or jaw correctives move are computed per frame
+        moving = (exprdirs.abs().sum(dim=(1, 2)) > 0) | (jaw_weights != 0) | (jaw_posedirs.abs().sum(dim=(0, 2)) > 0)
+        active = torch.nonzero(moving).squeeze(1)  # (A,)
         self.register_buffer("template", template, persistent=False)
-        self.register_buffer("expr_basis", exprdirs.permute(2, 0, 1).reshape(num_expressions, n * 3),
-                             persistent=False)  # (E, V*3)
+        self.register_buffer("active", active, persistent=False)
+        self.register_buffer("expr_basis", exprdirs[active].permute(2, 0, 1).reshape(num_expressions, -1),
+                             persistent=False)  # (E, A*3)
         self.register_buffer("joints_rest", regressor @ template, persistent=False)  # (5, 3)
         self.register_buffer("joints_basis", torch.einsum("jv,vce->ejc", regressor, exprdirs),
                              persistent=False)  # (E, 5, 3)
-        self.register_buffer("jaw_posedirs", torch.from_numpy(model.posedirs[JAW_POSE_ROWS].copy()),
-                             persistent=False)  # (9, V*3)
-        self.register_buffer("jaw_weights", torch.from_numpy(model.weights[:, JAW_JOINT].copy()),
-                             persistent=False)  # (V,)
+        self.register_buffer("jaw_posedirs", jaw_posedirs[:, active].reshape(9, -1), persistent=False)  # (9, A*3)
+        self.register_buffer("jaw_weights", jaw_weights[active], persistent=False)  # (A,)
         self.register_buffer("faces", torch.from_numpy(model.f.astype("int64")), persistent=False)  # (F, 3)
         self.mask_names = tuple(model.masks)
         for name, ids in model.masks.items():
@@ -87,15 +91,18 @@ class FlameLayer(nn.Module):
         lead = motion.shape[:-1]
         flat = motion.reshape(-1, MOTION_DIM).to(self.template.dtype)  # (N, 53)
         exp, jaw = flat[:, :self.num_expressions], flat[:, EXPRESSION_DIM:]  # (N, E), (N, 3)
-        n = flat.shape[0]
-        v_shaped = self.template + (exp @ self.expr_basis).view(n, -1, 3)  # (N, V, 3)
+        n, a = flat.shape[0], self.active.shape[0]
+        rest = self.template[self.active].reshape(1, -1)  # (1, A*3)
         joints = self.joints_rest + torch.einsum("ne,ejc->njc", exp, self.joints_basis)  # (N, 5, 3)
         rot = axis_angle_to_matrix(jaw)  # (N, 3, 3)
         rot_minus_eye = rot - torch.eye(3, dtype=rot.dtype, device=rot.device)  # (N, 3, 3)
-        v_posed = v_shaped + (rot_minus_eye.reshape(n, 9) @ self.jaw_posedirs).view(n, -1, 3)  # (N, V, 3)
-        about_jaw = v_posed - joints[:, JAW_JOINT:JAW_JOINT + 1]  # (N, V, 3)
-        swing = torch.bmm(about_jaw, rot_minus_eye.transpose(1, 2))  # (N, V, 3)
-        vertices = v_posed + self.jaw_weights[:, None] * swing  # (N, V, 3)
+        v_shaped = torch.addmm(rest, exp, self.expr_basis)  # (N, A*3)
+        v_posed = torch.addmm(v_shaped, rot_minus_eye.reshape(n, 9), self.jaw_posedirs).view(n, a, 3)  # (N, A, 3)
+        about_jaw = v_posed - joints[:, JAW_JOINT:JAW_JOINT + 1]  # (N, A, 3)
+        swing = torch.bmm(about_jaw, rot_minus_eye.transpose(1, 2))  # (N, A, 3)
+        moved = torch.addcmul(v_posed, self.jaw_weights[:, None], swing)  # (N, A, 3)
+        vertices = self.template.expand(n, -1, -1).clone()  # (N, V, 3)
+        vertices.index_copy_(1, self.active, moved)
         return FlameOutput(vertices.reshape(*lead, -1, 3), joints.reshape(*lead, -1, 3))
 
 
