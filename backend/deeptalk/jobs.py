@@ -65,6 +65,16 @@ def check_output_path(path: Path) -> Path:
     return path
 
 
+def validate_request(request: AnimateRequest, *, emotions: list[str], output_path: Path) -> Path:
+    """Checks that need no audio: the emotion name and the output path (returned resolved)."""
+    if not Path(request.audio_path).expanduser().is_file():
+        raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}")
+    if request.emotion is not None and request.emotion not in emotions:
+        raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
+                       f"{', '.join(emotions) or 'none'}")
+    return check_output_path(output_path)
+
+
 def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> np.ndarray:
     """The request's audio (slice) as (S,) float32 at 16 kHz; AudioError -> JobError."""
     from deeptalk.audio import AudioError, load_audio
@@ -91,10 +101,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
         if cancelled():
             raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled")
 
-    if request.emotion is not None and request.emotion not in pipeline.emotions:
-        raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
-                       f"{', '.join(pipeline.emotions) or 'none'}")
-    output_path = check_output_path(output_path)
+    output_path = validate_request(request, emotions=pipeline.emotions, output_path=output_path)
     report(0.0, "loading_audio")
     audio = load_request_audio(request, max_seconds=max_seconds)  # (S,) 16 kHz
     check_cancel()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable
 
 from deeptalk import __version__
-from deeptalk.jobs import JobError, default_output_path, run_animate
+from deeptalk.jobs import JobError, default_output_path, run_animate, validate_request
 from deeptalk.protocol import (
     MAX_LINE_BYTES,
     PROTOCOL_VERSION,
@@ -213,10 +213,13 @@ class Server:
             self.writer.send(ErrorReply(id=request.id, code=ErrorCode.MODEL_ERROR.value,
                                         message=self.load_error or "the model is not loaded"))
             return
-        if not Path(request.audio_path).expanduser().is_file():  # fail now, not after the queue
-            self.writer.send(ErrorReply(id=request.id, code=ErrorCode.FILE_NOT_FOUND.value,
-                                        message=f"no audio file at {request.audio_path}"))
-            return
+        try:  # fail now, not after the queue (the worker checks again: the model may still be loading)
+            validate_request(request, emotions=self.pipeline.emotions if self.pipeline else [],
+                             output_path=self._output_path(request))
+        except JobError as exc:
+            if not (exc.code == ErrorCode.INVALID_ARGUMENT and self.pipeline is None):
+                self.writer.send(ErrorReply(id=request.id, code=exc.code.value, message=exc.message))
+                return
         with self._cond:
             ids = {job.request.id for job in self._queue}
             if self._current is not None:
@@ -269,13 +272,19 @@ class Server:
                 job = self._queue.popleft()
                 self._current = job
             try:
-                self.writer.send(self._run(job))
+                reply = self._run(job)
             finally:
                 with self._cond:
-                    self._current = None
+                    self._current = None  # before the reply: a client may reuse the id at once
+            self.writer.send(reply)
 
     def _load(self) -> None:
         started = time.perf_counter()
+        if not (self.config.model_dir / "manifest.json").is_file():  # say so without importing torch
+            self.load_error = f"no model at {self.config.model_dir} (manifest.json is missing)"
+            log.error("%s", self.load_error)
+            self.loaded.set()
+            return
         try:
             if self.config.threads:
                 import torch
@@ -301,8 +310,7 @@ class Server:
         try:
             reply = run_animate(
                 self.pipeline, request,
-                output_path=Path(request.output_path) if request.output_path
-                else default_output_path(request, self.config.output_dir),
+                output_path=self._output_path(request),
                 max_seconds=self.config.max_seconds,
                 progress=lambda fraction, stage: self._progress(job, fraction, stage),
                 should_cancel=job.cancel.is_set,
@@ -316,6 +324,11 @@ class Server:
         log.info("request %s: %d frames at %g fps in %.2f s", request.id, reply.frames, reply.fps,
                  time.perf_counter() - started)
         return reply
+
+    def _output_path(self, request: AnimateRequest) -> Path:
+        if request.output_path:
+            return Path(request.output_path)
+        return default_output_path(request, self.config.output_dir)
 
     def _progress(self, job: _Job, fraction: float, stage: str) -> None:
         now = time.monotonic()

@@ -106,6 +106,9 @@ def _load_pipeline(args: argparse.Namespace) -> Any:
     from deeptalk.pipeline import Pipeline
 
     model_dir = (args.model_dir or default_model_dir()).expanduser()
+    if not (model_dir / "manifest.json").is_file():
+        print(f"deeptalk animate: model_error: no model at {model_dir} (manifest.json is missing)", file=sys.stderr)
+        return None
     try:
         return Pipeline.load(model_dir, device=args.device)
     except Exception as exc:  # missing files, bad manifest, unavailable device ...
