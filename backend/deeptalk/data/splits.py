@@ -24,12 +24,13 @@ def mead_split(actor: str) -> str:
 
 def speaker_split(speakers: Iterable[str], *, val: int, test: int, seed: int = 0) -> dict[str, str]:
     """Assign whole speakers to splits: `val` and `test` speakers drawn with `seed`, the rest train."""
-    names = sorted(set(speakers))
+    unique = sorted(set(speakers))
+    names = list(unique)
     if val < 0 or test < 0 or val + test >= len(names):
         raise ValueError(f"cannot hold out {val} + {test} of {len(names)} speakers and keep some for training")
     random.Random(seed).shuffle(names)
     held_val, held_test = set(names[:val]), set(names[val:val + test])
-    return {s: "val" if s in held_val else "test" if s in held_test else "train" for s in sorted(set(speakers))}
+    return {s: "val" if s in held_val else "test" if s in held_test else "train" for s in unique}
 
 
 def speakers_by_split(records: Iterable[ClipRecord]) -> dict[str, set[str]]:
