@@ -40,7 +40,7 @@ from deeptalk.device import resolve_device
 from deeptalk.emotion_track import SAMPLE_RATE, EmotionPrototypes, read_emotion
 from deeptalk.model_dir import load_inference_models
 from deeptalk.models.dee import DEE
-from deeptalk.models.gaussian import sample_embedding
+from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
 from deeptalk.models.generator import Generator
 from deeptalk.models.thvqvae import ThVqvae
 
@@ -190,7 +190,7 @@ class Pipeline:
             raise ValueError(f"unknown emotion {emotion!r}; this model knows {', '.join(self.emotions)}")
         return torch.from_numpy(arr.astype(np.float32, copy=False))
 
-    def _emotion_vectors(self, clip, alpha: float, generators: list[torch.Generator], emotion: str | None,
+    def _emotion_vectors(self, clip: GaussianEmbedding, alpha: float, generators: list[torch.Generator], emotion: str | None,
                          weight: float) -> torch.Tensor:
         """One emotion vector per take: sampled from the clip Gaussian, blended with a prototype: (K, D)."""
         z = torch.cat([sample_embedding(clip, alpha, g) for g in generators])  # (K, D)

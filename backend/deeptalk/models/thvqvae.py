@@ -152,7 +152,8 @@ class ThVqvae(nn.Module):
     def encode(self, motion: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """motion (B, T, M) -> (codes_top (B, ceil(T/4)), codes_bottom (B, 2*ceil(T/4))).
 
-        Pure in eval mode; in training mode the EMA codebooks update, as in `forward`.
+        Never updates the codebooks; in eval mode these are exactly the codes `forward` uses,
+        so `decode_codes(*encode(x), T)` equals `forward(x).motion`.
         """
         x = pad_to_multiple(motion, 4)  # (B, T4, M)
         z_b = self.encoder_b(x)  # (B, T4/2, C)
