@@ -1,4 +1,5 @@
-"""`deeptalk serve` whose model cannot load: it says so and keeps serving (real subprocess)."""
+"""`deeptalk serve` whose model cannot load: it says so, keeps serving, rejects oversized lines,
+and exits on EOF (real subprocess)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from deeptalk.protocol import AnimateRequest, CancelRequest, ErrorReply, HelloRequest, ShutdownRequest
+from deeptalk.protocol import MAX_LINE_BYTES, AnimateRequest, CancelRequest, ErrorReply, HelloRequest
 from deeptalk.serve_client import RemoteError, ServeClient
 
 TIMEOUT = 60.0
@@ -46,7 +47,17 @@ def test_requests_get_errors_and_the_server_stays_up(client: ServeClient, tmp_pa
     assert client.stray_lines == []
 
 
-def test_shutdown_says_bye_and_exits(client: ServeClient) -> None:
-    client.send(ShutdownRequest(id="bye-now"))
-    assert client.wait_for("bye-now", TIMEOUT).TYPE == "bye"
+def test_oversized_line_is_rejected_and_serving_goes_on(client: ServeClient) -> None:
+    client.send_raw(b'{"v":1,"type":"hello","id":"' + b"x" * (MAX_LINE_BYTES + 10) + b'"}\n')
+    reply = client.read(TIMEOUT)
+    assert isinstance(reply, ErrorReply) and reply.code == "message_too_large"
+    client.send_raw(b"\n   \n")  # blank lines are ignored
+    client.send(HelloRequest(id="h"))
+    assert client.wait_for("h", TIMEOUT).code == "model_error"  # type: ignore[union-attr]
+    assert client.stray_lines == []
+
+
+def test_eof_on_stdin_exits(client: ServeClient) -> None:
+    assert client.process.stdin is not None
+    client.process.stdin.close()
     assert client.process.wait(TIMEOUT) == 0
