@@ -20,7 +20,7 @@ from deeptalk.audio import resample
 _PEAK_LIMIT = 0.98
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AugmentConfig:
     """Probabilities and ranges of the timing-preserving chain."""
 

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_WORKERS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CorpusProfile:
     """How big a corpus is: voices and sentence counts per split, clips per (voice, emotion)."""
 

@@ -37,7 +37,7 @@ FPS = 25.0
 _SPEECH_DBFS = -20.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RenderConfig:
     sample_rate: int = SAMPLE_RATE
     fps: float = FPS
@@ -185,7 +185,7 @@ def render_clip(spec: ClipSpec, config: RenderConfig = RenderConfig()) -> Render
     jaw = art.jaw.copy()  # (T, 3)
     jaw[:, 0] += style.jaw_offset * envelope * activity
     exp = np.clip(exp, -1.5, 1.5).astype(np.float32)
-    jaw[:, 0] = np.clip(jaw[:, 0], 0.0, 0.4)
+    jaw[:, 0] = np.clip(jaw[:, 0], 0.0, 0.35)  # realistic widest opening
 
     augmented = rng.random() < config.p_augment
     audio = augment(clean, config.sample_rate, rng, config.augment) if augmented else clean
