@@ -11,7 +11,7 @@ import soundfile as sf
 
 from deeptalk.audio import (SAMPLE_RATE, AudioError, load_audio, probe_audio, resample, to_mono,
                             write_wav)
-from deeptalk.protocol import ErrorCode
+from deeptalk.protocol import ErrorCode, error_reply
 
 
 def tone(rate: int, seconds: float, freq: float = 440.0, channels: int = 1) -> np.ndarray:
@@ -115,6 +115,8 @@ def test_missing_and_unreadable(tmp_path: Path) -> None:
             load_audio(path)
         assert err.value.code is code, (path, err.value)
         assert str(path.name) in err.value.message
+        reply = error_reply(err.value.to_protocol("r1"))
+        assert reply.code == code.value and reply.id == "r1"
 
 
 def test_header_only_and_truncated(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
-from deeptalk.protocol import ErrorCode
+from deeptalk.protocol import ErrorCode, ProtocolError
 
 SAMPLE_RATE = 16000
 SILENCE_DBFS = -60.0  # peak level below which a signal counts as silent
@@ -44,6 +44,10 @@ class AudioError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code.value}: {self.message}"
+
+    def to_protocol(self, request_id: str | None = None) -> ProtocolError:
+        """The same failure as a protocol error (for an `error` reply)."""
+        return ProtocolError(self.code, self.message, request_id)
 
 
 @dataclass(frozen=True)

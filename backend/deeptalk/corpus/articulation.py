@@ -70,7 +70,7 @@ _VOWEL_VISEMES = frozenset(VISEME_INDEX[v] for v in ("aa", "E", "I", "O", "U"))
 # than carry-over, and the heavy jaw moves more slowly than the lips
 _TAU_JAW = (0.07, 0.05)
 _TAU_LIPS = (0.045, 0.03)
-_CORE = 0.3  # fraction of a segment (each side of its centre) held at full dominance
+_CORE, _PAUSE_CORE = 0.3, 0.8  # fraction of a segment (each side of its centre) at full dominance
 _REST_DOMINANCE = 0.02
 
 
@@ -123,8 +123,9 @@ def _dominance_curves(segments: Sequence[VisemeSegment], grid: np.ndarray,
     """(N, G) dominance shape in [0, 1] of each segment over the time grid."""
     starts = np.array([s.start_s for s in segments])[:, None]  # (N, 1)
     ends = np.array([s.end_s for s in segments])[:, None]  # (N, 1)
+    core = np.array([_PAUSE_CORE if s.viseme == 0 else _CORE for s in segments])[:, None]  # (N, 1)
     center, half = (starts + ends) / 2, (ends - starts) / 2
-    core_lo, core_hi = center - _CORE * half, center + _CORE * half  # (N, 1)
+    core_lo, core_hi = center - core * half, center + core * half  # (N, 1)
     before = np.maximum(core_lo - grid[None], 0.0) / tau[0]  # (N, G)
     after = np.maximum(grid[None] - core_hi, 0.0) / tau[1]  # (N, G)
     return np.exp(-(before + after) ** 2)  # (N, G)
