@@ -37,3 +37,21 @@ def test_shapes_zero_motion_and_gradients(standin, standin_layer):
     assert standin_layer.faces.shape == (len(standin.f), 3) and "lips" in standin_layer.masks
     with pytest.raises(ValueError, match="53"):
         standin_layer(torch.zeros(4, 50))
+
+
+def test_vertex_subset_matches_the_full_layer():
+    """A loss layer on a vertex subset returns exactly those rows of the full forward pass."""
+    import torch
+
+    from deeptalk.flame.layer import FlameLayer
+    from deeptalk.flame.loading import load_flame
+
+    model = load_flame("standin")
+    full = FlameLayer(model)
+    ids = torch.cat([torch.from_numpy(model.masks["lips"]).long(), torch.arange(0, model.num_vertices, 37)])
+    subset = FlameLayer(model, vertex_ids=ids)
+    motion = 0.3 * torch.randn(2, 5, 53, generator=torch.Generator().manual_seed(0))
+    keep = torch.unique(ids)
+    assert torch.allclose(subset(motion), full(motion)[..., keep, :], atol=1e-6)
+    lips = subset.masks["lips"]
+    assert torch.equal(keep[lips], torch.from_numpy(model.masks["lips"]).long().sort().values)

@@ -114,3 +114,17 @@ def test_two_process_ddp_on_gloo(tmp_path):
     for key in rank0:
         assert torch.equal(rank0[key], rank1[key])
     assert (tmp_path / "run" / "last.pt").exists()
+
+
+def test_time_budget_stops_early_and_counts_across_resume(tmp_path):
+    model = nn.Linear(3, 1)
+    config = LoopConfig(steps=10**7, lr=0.01, max_seconds=0.5, checkpoint_every=10**6)
+    result = run_loop(model=model, parameters=list(model.parameters()), batches=_regression_batches(),
+                      step_fn=_step, config=config, run_dir=tmp_path)
+    assert 0 < result.steps < 10**7
+    state = torch.load(tmp_path / "last.pt", weights_only=True)
+    assert state["seconds"] >= 0.5 and state["step"] == result.steps
+    assert config.lr_at(10, seconds=0.5) == pytest.approx(config.min_lr)
+    again = run_loop(model=model, parameters=list(model.parameters()), batches=_regression_batches(),
+                     step_fn=_step, config=config, run_dir=tmp_path)
+    assert again.steps == result.steps   # the budget was already spent: nothing more runs

@@ -44,7 +44,10 @@ class FlameLayer(nn.Module):
     `faces` (F, 3) long, `template` (V, 3), `masks` {name: (k,) long}.
     """
 
-    def __init__(self, model: FlameModel, *, num_expressions: int = EXPRESSION_DIM) -> None:
+    def __init__(self, model: FlameModel, *, num_expressions: int = EXPRESSION_DIM,
+                 vertex_ids: torch.Tensor | None = None) -> None:
+        """`vertex_ids`: compute (and return) only these vertices, e.g. for cheaper training losses;
+        joints still come from the whole mesh, masks are re-indexed into the subset, `faces` is empty."""
         super().__init__()
         if not 1 <= num_expressions <= model.exprdirs.shape[2]:
             raise ValueError(f"num_expressions must be in [1, {model.exprdirs.shape[2]}]")
@@ -55,22 +58,29 @@ class FlameLayer(nn.Module):
         template = torch.from_numpy(model.v_template.copy())  # (V, 3)
         jaw_posedirs = torch.from_numpy(model.posedirs[JAW_POSE_ROWS].copy()).view(9, n, 3)  # (9, V, 3)
         jaw_weights = torch.from_numpy(model.weights[:, JAW_JOINT].copy())  # (V,)
+        self.register_buffer("joints_rest", regressor @ template, persistent=False)  # (5, 3)
+        self.register_buffer("joints_basis", torch.einsum("jv,vce->ejc", regressor, exprdirs),
+                             persistent=False)  # (E, 5, 3)
+        keep = torch.arange(n) if vertex_ids is None else torch.unique(torch.as_tensor(vertex_ids).long())  # (K,)
+        exprdirs, template = exprdirs[keep], template[keep]  # (K, 3, E), (K, 3)
+        jaw_posedirs, jaw_weights = jaw_posedirs[:, keep], jaw_weights[keep]  # (9, K, 3), (K,)
         # only vertices that expressions, jaw skinning or jaw correctives move are computed per frame
         moving = (exprdirs.abs().sum(dim=(1, 2)) > 0) | (jaw_weights != 0) | (jaw_posedirs.abs().sum(dim=(0, 2)) > 0)
-        active = torch.nonzero(moving).squeeze(1)  # (A,)
+        active = torch.nonzero(moving).squeeze(1)  # (A,) positions within keep
         self.register_buffer("template", template, persistent=False)
         self.register_buffer("active", active, persistent=False)
         self.register_buffer("expr_basis", exprdirs[active].permute(2, 0, 1).reshape(num_expressions, -1),
                              persistent=False)  # (E, A*3)
-        self.register_buffer("joints_rest", regressor @ template, persistent=False)  # (5, 3)
-        self.register_buffer("joints_basis", torch.einsum("jv,vce->ejc", regressor, exprdirs),
-                             persistent=False)  # (E, 5, 3)
         self.register_buffer("jaw_posedirs", jaw_posedirs[:, active].reshape(9, -1), persistent=False)  # (9, A*3)
         self.register_buffer("jaw_weights", jaw_weights[active], persistent=False)  # (A,)
-        self.register_buffer("faces", torch.from_numpy(model.f.astype("int64")), persistent=False)  # (F, 3)
+        faces = model.f.astype("int64") if vertex_ids is None else model.f[:0].astype("int64")
+        self.register_buffer("faces", torch.from_numpy(faces), persistent=False)  # (F, 3)
+        position = torch.full((n,), -1, dtype=torch.long)
+        position[keep] = torch.arange(keep.shape[0])
         self.mask_names = tuple(model.masks)
         for name, ids in model.masks.items():
-            self.register_buffer(f"mask_{name}", torch.from_numpy(ids.astype("int64")), persistent=False)
+            local = position[torch.from_numpy(ids.astype("int64"))]
+            self.register_buffer(f"mask_{name}", local[local >= 0], persistent=False)
 
     @property
     def masks(self) -> dict[str, torch.Tensor]:

@@ -45,6 +45,7 @@ class LoopConfig:
     validate_every: int = 0
     checkpoint_every: int = 200
     seed: int = 0
+    max_seconds: float = 0.0  # > 0: also stop (and finish the LR schedule) when this much time is spent
 
     def __post_init__(self) -> None:
         if self.steps <= 0 or self.lr <= 0:
@@ -52,13 +53,17 @@ class LoopConfig:
         if self.schedule not in ("cosine", "constant"):
             raise ValueError(f"unknown schedule {self.schedule!r}")
 
-    def lr_at(self, step: int) -> float:
+    def lr_at(self, step: int, seconds: float = 0.0) -> float:
+        """Linear warm-up by step, then cosine over the larger of step and time progress."""
         if self.warmup_steps and step < self.warmup_steps:
             return self.lr * (step + 1) / self.warmup_steps
         if self.schedule == "constant":
             return self.lr
-        progress = (step - self.warmup_steps) / max(1, self.steps - self.warmup_steps)
+        progress = max((step - self.warmup_steps) / max(1, self.steps - self.warmup_steps), self.time_progress(seconds))
         return self.min_lr + 0.5 * (self.lr - self.min_lr) * (1 + math.cos(math.pi * min(1.0, progress)))
+
+    def time_progress(self, seconds: float) -> float:
+        return seconds / self.max_seconds if self.max_seconds > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def run_loop(*, model: nn.Module, parameters: list[nn.Parameter], batches: Itera
     info = dist_info or DistInfo(rank=0, world_size=1, local_rank=0)
     run_dir.mkdir(parents=True, exist_ok=True)
     optimizer = torch.optim.AdamW(parameters, lr=config.lr, weight_decay=config.weight_decay)
-    start, best = _resume(run_dir / "last.pt", model, optimizer)
+    start, best, spent = _resume(run_dir / "last.pt", model, optimizer)
     logger = _CsvLog(run_dir / "log.csv") if info.is_main else None
     metrics: dict[str, float] = {}
     began = time.monotonic()
@@ -86,8 +91,19 @@ def run_loop(*, model: nn.Module, parameters: list[nn.Parameter], batches: Itera
                dynamic_ncols=True, mininterval=2.0)
     model.train()
     for step in range(start, config.steps):
+        elapsed = spent + time.monotonic() - began
+        out_of_time = config.max_seconds > 0 and elapsed >= config.max_seconds
+        if info.enabled:  # every rank must stop at the same step
+            flag = torch.tensor([float(out_of_time)])
+            torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+            out_of_time = bool(flag.item())
+        if out_of_time:
+            log.info("%s: time budget of %.0f s reached at step %d", description, config.max_seconds, step)
+            if info.is_main and metrics:
+                _save(run_dir / "last.pt", _state(model, optimizer, step, best, elapsed, config))
+            break
         for group in optimizer.param_groups:
-            group["lr"] = config.lr_at(step)
+            group["lr"] = config.lr_at(step, elapsed)
         loss, metrics = step_fn(model, next(batches), step)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"{description}: loss became {loss.item()} at step {step}")
@@ -98,7 +114,8 @@ def run_loop(*, model: nn.Module, parameters: list[nn.Parameter], batches: Itera
         optimizer.step()
         metrics = {"loss": float(loss.detach()), **metrics, "lr": optimizer.param_groups[0]["lr"]}
         done = step + 1
-        if validate_fn and config.validate_every and (done % config.validate_every == 0 or done == config.steps):
+        last = done == config.steps or config.time_progress(spent + time.monotonic() - began) >= 1
+        if validate_fn and config.validate_every and (done % config.validate_every == 0 or last):
             model.eval()
             with torch.no_grad():
                 metrics.update(validate_fn(model))
@@ -108,29 +125,31 @@ def run_loop(*, model: nn.Module, parameters: list[nn.Parameter], batches: Itera
                 best = score
                 _save(run_dir / "best.pt", {"model": unwrap_model(model).state_dict(), "step": done,
                                             "score": best, **(extra_state() if extra_state else {})})
-        if logger and (done % config.log_every == 0 or done == config.steps):
+        if logger and (done % config.log_every == 0 or last):
             logger.write({"step": done, "seconds": round(time.monotonic() - began, 2), **metrics})
             bar.set_postfix({k: f"{v:.4g}" for k, v in metrics.items() if k in ("loss", score_key)})
         bar.update(1)
         if info.is_main and (done % config.checkpoint_every == 0 or done == config.steps):
-            _save(run_dir / "last.pt", {"model": unwrap_model(model).state_dict(),
-                                        "optimizer": optimizer.state_dict(), "step": done,
-                                        "best": best, "rng": torch.get_rng_state(),
-                                        "config": asdict(config)})
+            _save(run_dir / "last.pt", _state(model, optimizer, done, best, spent + time.monotonic() - began, config))
     bar.close()
-    return LoopResult(steps=config.steps, last_metrics=metrics, best_score=best,
-                      seconds=time.monotonic() - began)
+    return LoopResult(steps=bar.n, last_metrics=metrics, best_score=best, seconds=time.monotonic() - began)
 
 
-def _resume(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, float | None]:
+def _state(model: nn.Module, optimizer: torch.optim.Optimizer, step: int, best: float | None, seconds: float,
+           config: LoopConfig) -> dict[str, Any]:
+    return {"model": unwrap_model(model).state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+            "best": best, "seconds": seconds, "rng": torch.get_rng_state(), "config": asdict(config)}
+
+
+def _resume(path: Path, model: nn.Module, optimizer: torch.optim.Optimizer) -> tuple[int, float | None, float]:
     if not path.exists():
-        return 0, None
+        return 0, None, 0.0
     state = torch.load(path, map_location="cpu", weights_only=True)
     unwrap_model(model).load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     torch.set_rng_state(state["rng"])
     log.info("resumed %s at step %d", path, state["step"])
-    return int(state["step"]), state.get("best")
+    return int(state["step"]), state.get("best"), float(state.get("seconds", 0.0))
 
 
 def _save(path: Path, state: dict[str, Any]) -> None:

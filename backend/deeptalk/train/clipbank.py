@@ -1,0 +1,120 @@
+"""All clips of one split in memory, and seeded random windows over them.
+
+The corpus (and a MEAD-sized split) fits in RAM, so each trainer samples windows
+straight from arrays: no DataLoader workers, reproducible from one torch.Generator.
+Audio is 16 kHz and motion 25 fps, so frame f starts at sample f * 640.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from deeptalk.audio import load_audio
+from deeptalk.data.clipfile import load_clip
+from deeptalk.data.manifest import read_dataset
+from deeptalk.flame.semantics import MOTION_FPS
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+SAMPLES_PER_FRAME = int(SAMPLE_RATE / MOTION_FPS)  # 640
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: str
+    audio: np.ndarray    # (S,) float32 16 kHz
+    motion: np.ndarray   # (T, 53) float32 25 fps
+    visemes: np.ndarray  # (T,) int64, IGNORE where unknown
+    emotion: int
+    intensity: int
+    speaker: int
+
+
+@dataclass(frozen=True)
+class Batch:
+    audio: torch.Tensor      # (B, S) float32
+    motion: torch.Tensor     # (B, T, 53) float32
+    visemes: torch.Tensor    # (B, T) int64
+    emotion: torch.Tensor    # (B,) int64
+    intensity: torch.Tensor  # (B,) int64
+    speaker: torch.Tensor    # (B,) int64
+    clip_index: torch.Tensor  # (B,) int64
+
+
+class ClipBank:
+    """Clips of the requested splits; `speakers` maps speaker names to style ids."""
+
+    def __init__(self, clips: list[Clip], emotions: tuple[str, ...], speakers: tuple[str, ...]) -> None:
+        if not clips:
+            raise ValueError("no clips to train on")
+        self.clips = clips
+        self.emotions = emotions
+        self.speakers = speakers
+
+    @classmethod
+    def load(cls, root: str | Path, splits: tuple[str, ...], *, speakers: tuple[str, ...] | None = None,
+             limit: int | None = None) -> ClipBank:
+        root = Path(root)
+        info, records = read_dataset(root)
+        chosen = [r for r in records if r.split in splits][:limit]
+        names = speakers or tuple(sorted({r.speaker for r in records if r.split == "train"}))
+        clips = []
+        for record in chosen:
+            motion = load_clip(root / record.motion)
+            audio = load_audio(root / record.audio, sample_rate=SAMPLE_RATE).samples
+            frames = min(motion.frames, len(audio) // SAMPLES_PER_FRAME)
+            if frames < 8:
+                log.warning("skipping clip %s: only %d frames", record.id, frames)
+                continue
+            visemes = motion.visemes if motion.visemes is not None else np.full(motion.frames, IGNORE)
+            clips.append(Clip(id=record.id, audio=audio[:frames * SAMPLES_PER_FRAME].astype(np.float32),
+                              motion=motion.motion[:frames], visemes=np.asarray(visemes[:frames], np.int64),
+                              emotion=info.emotions.index(record.emotion), intensity=record.intensity,
+                              speaker=names.index(record.speaker) if record.speaker in names else 0))
+        log.info("loaded %d clips (%s) from %s", len(clips), "+".join(splits), root)
+        return cls(clips, tuple(info.emotions), names)
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def all_frames(self) -> np.ndarray:
+        """(N, 53) every motion frame, for normalisation statistics."""
+        return np.concatenate([c.motion for c in self.clips])
+
+    def windows(self, *, batch_size: int, frames: int, generator: torch.Generator) -> Batch:
+        """Random `frames`-long aligned audio/motion windows (clips shorter than that are padded by
+        repeating their last frame and zero audio; their visemes there are IGNORE)."""
+        picks = torch.randint(len(self.clips), (batch_size,), generator=generator).tolist()
+        audio = np.zeros((batch_size, frames * SAMPLES_PER_FRAME), np.float32)
+        motion = np.zeros((batch_size, frames, 53), np.float32)
+        visemes = np.full((batch_size, frames), IGNORE, np.int64)
+        for row, index in enumerate(picks):
+            clip = self.clips[index]
+            total = clip.motion.shape[0]
+            start = int(torch.randint(max(1, total - frames + 1), (1,), generator=generator))
+            take = min(frames, total - start)
+            motion[row, :take] = clip.motion[start:start + take]
+            motion[row, take:] = clip.motion[start + take - 1]
+            visemes[row, :take] = clip.visemes[start:start + take]
+            a0 = start * SAMPLES_PER_FRAME
+            audio[row, :take * SAMPLES_PER_FRAME] = clip.audio[a0:a0 + take * SAMPLES_PER_FRAME]
+        labels = [self.clips[i] for i in picks]
+        return Batch(audio=torch.from_numpy(audio), motion=torch.from_numpy(motion),
+                     visemes=torch.from_numpy(visemes),
+                     emotion=torch.tensor([c.emotion for c in labels]),
+                     intensity=torch.tensor([c.intensity for c in labels]),
+                     speaker=torch.tensor([c.speaker for c in labels]),
+                     clip_index=torch.tensor(picks))
+
+    def stream(self, *, batch_size: int, frames: int, seed: int, rank: int = 0):
+        """Endless iterator of `windows` (a different stream per DDP rank)."""
+        generator = torch.Generator().manual_seed(seed * 1000 + rank)
+        while True:
+            yield self.windows(batch_size=batch_size, frames=frames, generator=generator)

@@ -1,0 +1,109 @@
+"""The whole default recipe: corpus -> FER -> lip-reader -> TH-VQVAE -> DEE -> generator
+(stages 1 and 2) -> model directory -> evaluation. Every stage writes into `work_dir/<stage>/`
+and is skipped when its checkpoint exists, so an interrupted run resumes where it stopped
+(and a stage interrupted mid-way resumes from its own `last.pt`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from deeptalk.corpus.build import build_corpus
+from deeptalk.model_dir import write_model_dir
+from deeptalk.model_presets import preset_configs
+from deeptalk.models.checkpoint import load_checkpoint
+from deeptalk.models.dee import DEE, DeeConfig
+from deeptalk.models.fer import FerClassifier, FerConfig
+from deeptalk.models.generator import Generator, GeneratorConfig
+from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
+from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
+from deeptalk.train.clipbank import ClipBank
+from deeptalk.train.loop import LoopConfig
+from deeptalk.train.train_dee import DeeTrainConfig, build_prototypes, train_dee
+from deeptalk.train.train_fer import FerTrainConfig, train_fer
+from deeptalk.train.train_generator import GeneratorTrainConfig, train_generator
+from deeptalk.train.train_lipreader import LipReaderTrainConfig, train_lipreader
+from deeptalk.train.train_vqvae import VqvaeTrainConfig, train_vqvae
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RecipeConfig:
+    """`preset` sizes the networks; `steps_scale` shrinks every stage (tests use ~0.01)."""
+
+    preset: str = "default"
+    corpus_profile: str = "default"
+    seed: int = 0
+    device: str = "auto"
+    steps_scale: float = 1.0
+    model_id: str = "deeptalk-default-v1"
+    generator_stage2_steps: int = 200
+
+
+def _scaled(loop: LoopConfig, scale: float, steps: int | None = None) -> LoopConfig:
+    total = max(2, int(round((steps or loop.steps) * scale)))
+    return replace(loop, steps=total, warmup_steps=min(loop.warmup_steps, total // 4),
+                   validate_every=max(1, min(loop.validate_every, total)) if loop.validate_every else 0,
+                   checkpoint_every=max(1, min(loop.checkpoint_every, total)))
+
+
+def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
+    """Run (or resume) every stage; write the model directory to `model_out`."""
+    began = time.monotonic()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    corpus = work_dir / "corpus"
+    if not (corpus / "dataset.json").exists():
+        log.info("stage corpus: building the %s corpus", config.corpus_profile)
+        build_corpus(corpus, profile=config.corpus_profile, seed=config.seed, overwrite=True)
+    train, val = ClipBank.load(corpus, ("train",)), ClipBank.load(corpus, ("val",))
+    sizes = preset_configs(config.preset, num_emotions=len(train.emotions),
+                           num_styles=max(8, len(train.speakers)))
+    s, dev = config.steps_scale, config.device
+    timings: dict[str, float] = {}
+
+    def stage(name: str, model_cls, config_cls, run):
+        path = work_dir / name / f"{name.split('_')[0]}.pt"
+        t0 = time.monotonic()
+        if path.exists():
+            log.info("stage %s: done before, loading %s", name, path)
+            return load_checkpoint(path, model_cls, config_cls).model
+        log.info("stage %s: training", name)
+        model = run(work_dir / name)
+        timings[name] = round(time.monotonic() - t0, 1)
+        return model
+
+    fer_cfg = FerTrainConfig(model=sizes.fer, device=dev)
+    fer = stage("fer", FerClassifier, FerConfig, lambda out: train_fer(
+        replace(fer_cfg, loop=_scaled(fer_cfg.loop, s)), train, val, out))
+    lip_cfg = LipReaderTrainConfig(model=sizes.lipreader, device=dev)
+    lipreader = stage("lipreader", MotionLipReader, LipReaderConfig, lambda out: train_lipreader(
+        replace(lip_cfg, loop=_scaled(lip_cfg.loop, s)), train, val, out))
+    vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev)
+    prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
+        replace(vq_cfg, loop=_scaled(vq_cfg.loop, s)), train, val, out))
+    dee_cfg = DeeTrainConfig(model=sizes.dee, device=dev)
+    dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
+        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s)), fer, train, val, out))
+    prototypes = build_prototypes(dee, train)
+    gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev)
+    frozen = dict(dee=dee, prior=prior, lipreader=lipreader, prototypes=prototypes, train=train, val=val)
+    stage1 = stage("generator_stage1", Generator, GeneratorConfig, lambda out: train_generator(
+        replace(gen_cfg, loop=_scaled(gen_cfg.loop, s)), out=out, **frozen))
+    stage2_loop = replace(gen_cfg.loop, lr=gen_cfg.loop.lr / 5, warmup_steps=0)
+    generator = stage("generator_stage2", Generator, GeneratorConfig, lambda out: train_generator(
+        replace(gen_cfg, stage=2, loop=_scaled(stage2_loop, s, config.generator_stage2_steps)),
+        out=out, init=stage1, **frozen))
+    write_model_dir(model_out, model_id=config.model_id, emotions=train.emotions, dee=dee.eval(),
+                    thvqvae=prior.eval(), generator=generator.eval(), fer=fer.eval(), lipreader=lipreader.eval(),
+                    prototypes=prototypes,
+                    info={"preset": config.preset, "trained": True, "recipe": asdict(config),
+                          "train_clips": len(train), "speakers": list(train.speakers),
+                          "stage_seconds": timings, "total_seconds": round(time.monotonic() - began, 1)})
+    (work_dir / "recipe.json").write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
+    log.info("wrote model directory %s", model_out)
+    return model_out

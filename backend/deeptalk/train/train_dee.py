@@ -1,0 +1,92 @@
+"""Train DEE, the probabilistic speech <-> motion emotion space (spec §2), and its prototypes.
+
+Positives: same emotion and intensity (the official trainer was never released; see
+`deeptalk.models.dee_loss`). Each pair sees the same time span in both branches. After
+training, class prototypes are built from the speech embeddings of 2 s windows of every
+training clip, each labelled with its clip's emotion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from deeptalk.emotion_track import EmotionPrototypes, prototypes_from_embeddings, second_windows
+from deeptalk.models.dee import DEE, DeeConfig
+from deeptalk.models.dee_loss import retrieval_recall_at_1
+from deeptalk.models.fer import FerClassifier
+from deeptalk.models.gaussian import GaussianEmbedding
+from deeptalk.train.clipbank import ClipBank
+from deeptalk.train.common import finish, save_config, setup
+from deeptalk.train.distributed import unwrap_model, wrap_model
+from deeptalk.train.loop import LoopConfig, run_loop
+
+
+@dataclass(frozen=True)
+class DeeTrainConfig:
+    model: DeeConfig = field(default_factory=DeeConfig)
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=600, lr=3e-4, warmup_steps=50,
+                                                                validate_every=100))
+    batch_size: int = 32
+    frames: int = 50  # 2.0 s of audio and the same 2.0 s of motion
+    use_labels: bool = True
+    device: str = "auto"
+
+
+def train_dee(config: DeeTrainConfig, fer: FerClassifier, train: ClipBank, val: ClipBank, out: Path) -> DEE:
+    device, info = setup(config.device, config.loop.seed)
+    save_config(config, out / "config.json")
+    model = DEE(config.model)
+    model.set_fer(fer)
+    model.to(device)
+    val_batch = val.windows(batch_size=96, frames=config.frames, generator=torch.Generator().manual_seed(1))
+
+    def labels_of(batch):
+        if not config.use_labels:
+            return {}
+        return {"emotion": batch.emotion.to(device), "intensity": batch.intensity.to(device)}
+
+    def step(net, batch, _):
+        audio_emb, motion_emb = net(batch.audio.to(device), batch.motion.to(device))
+        result = unwrap_model(net).criterion(audio_emb, motion_emb, **labels_of(batch))
+        return result.loss, {"kl": float(result.kl)}
+
+    def validate(net):
+        audio_emb, motion_emb = net(val_batch.audio.to(device), val_batch.motion.to(device))
+        loss = unwrap_model(net).criterion(audio_emb, motion_emb, **labels_of(val_batch)).loss
+        return {"val_loss": float(loss),
+                "val_r1_emotion": retrieval_recall_at_1(audio_emb, motion_emb, val_batch.emotion.to(device))}
+
+    wrapped = wrap_model(model, info, device)
+    run_loop(model=wrapped, parameters=[p for p in wrapped.parameters() if p.requires_grad],
+             batches=train.stream(batch_size=config.batch_size, frames=config.frames, seed=config.loop.seed,
+                                  rank=info.rank),
+             step_fn=step, config=config.loop, run_dir=out, dist_info=info, validate_fn=validate,
+             description="dee")
+    return finish(unwrap_model(wrapped), out, "dee", device)
+
+
+@torch.no_grad()
+def speech_window_embeddings(dee: DEE, bank: ClipBank, *, window_s: float = 2.0,
+                             batch: int = 32) -> tuple[GaussianEmbedding, torch.Tensor]:
+    """Speech embeddings of the 2 s windows of every clip, with each window's clip emotion."""
+    device = next(dee.parameters()).device
+    chunks, labels = [], []
+    for clip in bank.clips:
+        audio = torch.from_numpy(clip.audio)
+        for a, b in second_windows(audio.shape[0], window_s=window_s):
+            chunks.append(audio[a:b])
+            labels.append(clip.emotion)
+    means, logvars = [], []
+    for i in range(0, len(chunks), batch):
+        emb = dee.encode_audio(torch.stack(chunks[i:i + batch]).to(device))
+        means.append(emb.mean.cpu())
+        logvars.append(emb.logvar.cpu())
+    return GaussianEmbedding(torch.cat(means), torch.cat(logvars)), torch.tensor(labels)
+
+
+def build_prototypes(dee: DEE, bank: ClipBank) -> EmotionPrototypes:
+    emb, labels = speech_window_embeddings(dee.eval(), bank)
+    return prototypes_from_embeddings(emb, labels, bank.emotions, float(dee.criterion.scale.detach()))

@@ -1,0 +1,62 @@
+"""Train the FER-style motion emotion classifier (spec §2) on per-clip emotion labels."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from deeptalk.models.fer import FerClassifier, FerConfig, augment_noise, fer_class_weights, fer_loss
+from deeptalk.train.clipbank import ClipBank
+from deeptalk.train.common import finish, save_config, setup
+from deeptalk.train.distributed import unwrap_model, wrap_model
+from deeptalk.train.loop import LoopConfig, run_loop
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FerTrainConfig:
+    model: FerConfig = field(default_factory=FerConfig)
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=500, lr=1e-3, validate_every=100))
+    clips_per_batch: int = 64
+    frames_per_clip: int = 32
+    noise_sigma: float = 0.02
+    device: str = "auto"
+
+
+def train_fer(config: FerTrainConfig, train: ClipBank, val: ClipBank, out: Path) -> FerClassifier:
+    """Fit input statistics, train, keep the best validation checkpoint at `out/fer.pt`."""
+    device, info = setup(config.device, config.loop.seed)
+    save_config(config, out / "config.json")
+    model = FerClassifier(config.model)
+    model.fit_normalization(torch.from_numpy(train.all_frames()))
+    model.to(device)
+    counts = torch.bincount(torch.tensor([c.emotion for c in train.clips]), minlength=config.model.num_classes)
+    weights = fer_class_weights(counts).to(device)
+    noise = torch.Generator().manual_seed(config.loop.seed)
+    val_batch = val.windows(batch_size=256, frames=config.frames_per_clip,
+                            generator=torch.Generator().manual_seed(1))
+
+    def step(net, batch, _):
+        motion = augment_noise(batch.motion, sigma=config.noise_sigma, generator=noise).to(device)
+        logits = net(motion)
+        loss = fer_loss(logits, batch.emotion.to(device), weights)
+        accuracy = (logits.argmax(-1) == batch.emotion.to(device)[:, None]).float().mean()
+        return loss, {"acc": float(accuracy)}
+
+    def validate(net):
+        logits = net(val_batch.motion.to(device))
+        labels = val_batch.emotion.to(device)
+        return {"val_loss": float(fer_loss(logits, labels)),
+                "val_acc": float((logits.argmax(-1) == labels[:, None]).float().mean())}
+
+    wrapped = wrap_model(model, info, device)
+    run_loop(model=wrapped, parameters=list(wrapped.parameters()),
+             batches=train.stream(batch_size=config.clips_per_batch, frames=config.frames_per_clip,
+                                  seed=config.loop.seed, rank=info.rank),
+             step_fn=step, config=config.loop, run_dir=out, dist_info=info, validate_fn=validate,
+             description="fer")
+    return finish(unwrap_model(wrapped), out, "fer", device)

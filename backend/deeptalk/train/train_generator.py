@@ -1,0 +1,134 @@
+"""Train the DEEPTalk generator (spec §4) over the frozen TH-VQVAE, DEE and lip-reader.
+
+Stage 1: vertex (+ mouth and velocity) reconstruction through FLAME via straight-through
+Gumbel (tau annealed), emotion consistency through the frozen DEE, the motion lip-reader
+feature loss, and cross-entropy to the TH-VQVAE's own codes of the ground truth (our
+addition: it makes a CPU-sized budget converge; set `weights.codes = 0` for the paper's
+objective). Stage 2 (initialised from stage 1) adds the emotion-swap and swapped lip terms.
+
+The speech emotion of each training clip is read once, the way inference reads it
+(`deeptalk.emotion_track.read_emotion`), and sampled with `alpha` every step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from deeptalk.emotion_track import EmotionPrototypes, read_emotion
+from deeptalk.models.dee import DEE
+from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
+from deeptalk.models.generator import Generator, GeneratorConfig
+from deeptalk.models.lipreader import MotionLipReader
+from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
+                                    emotion_swap_loss, lip_reading_loss, reconstruction_terms,
+                                    swap_permutation, weighted_sum)
+from deeptalk.models.thvqvae import ThVqvae
+from deeptalk.train.clipbank import IGNORE, ClipBank
+from deeptalk.train.common import finish, flame_layer, mouth_ids, save_config, setup
+from deeptalk.train.distributed import unwrap_model, wrap_model
+from deeptalk.train.loop import LoopConfig, run_loop
+
+
+@dataclass(frozen=True)
+class GeneratorTrainConfig:
+    model: GeneratorConfig | None = None  # None: sized by the recipe from the preset and the prior
+    stage: int = 1
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=1200, lr=5e-4, warmup_steps=100,
+                                                                validate_every=200))
+    weights: GeneratorLossWeights = field(default_factory=lambda: GeneratorLossWeights(
+        vertex=2e5, mouth_vertex=5e5, mouth_velocity=2e6, emotion=0.05, swap=0.02, lip=0.5, lip_swap=0.2,
+        codes=1.0))
+    batch_size: int = 16
+    frames: int = 64
+    alpha: float = 1.0
+    tau_start: float = 2.0
+    tau_end: float = 0.1
+    flame: str | None = None
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.stage not in (1, 2):
+            raise ValueError("stage must be 1 or 2")
+        if isinstance(self.model, dict):
+            object.__setattr__(self, "model", GeneratorConfig(**self.model))
+        if isinstance(self.weights, dict):
+            object.__setattr__(self, "weights", GeneratorLossWeights(**self.weights))
+
+    def tau(self, step: int) -> float:
+        """Linear anneal tau_start -> tau_end over the run (spec §4)."""
+        return self.tau_start + (self.tau_end - self.tau_start) * min(1.0, step / max(1, self.loop.steps - 1))
+
+
+@torch.no_grad()
+def clip_emotions(dee: DEE, prototypes: EmotionPrototypes, bank: ClipBank) -> GaussianEmbedding:
+    """The clip-level speech emotion of every clip, as inference computes it: (N, D)."""
+    device = next(dee.parameters()).device
+    readings = [read_emotion(dee.encode_audio, torch.from_numpy(c.audio).to(device), prototypes).clip
+                for c in bank.clips]
+    return GaussianEmbedding(torch.cat([r.mean for r in readings]), torch.cat([r.logvar for r in readings]))
+
+
+def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, lipreader: MotionLipReader,
+                    prototypes: EmotionPrototypes, train: ClipBank, val: ClipBank, out: Path,
+                    init: Generator | None = None) -> Generator:
+    device, info = setup(config.device, config.loop.seed)
+    save_config(config, out / "config.json")
+    assert config.model is not None, "the generator config must be sized before training"
+    for frozen in (dee, prior, lipreader):
+        frozen.to(device).eval().requires_grad_(False)
+    layer = flame_layer(config.flame, device)
+    mouth = mouth_ids(layer)
+    model = Generator(config.model)
+    if init is not None:
+        model.load_state_dict(init.state_dict())
+    model.to(device)
+    train_emotion = clip_emotions(dee, prototypes, train)
+    val_emotion = clip_emotions(dee, prototypes, val)
+    noise = torch.Generator().manual_seed(config.loop.seed + 7)
+    val_batch = val.windows(batch_size=32, frames=config.frames, generator=torch.Generator().manual_seed(1))
+    weights = config.weights.as_dict()
+    if config.stage == 1:
+        weights.update(swap=0.0, lip_swap=0.0)
+
+    def terms_for(net, batch, emotion_bank, tau, alpha):
+        audio, motion = batch.audio.to(device), batch.motion.to(device)
+        idx = batch.clip_index
+        speech = GaussianEmbedding(emotion_bank.mean[idx].to(device), emotion_bank.logvar[idx].to(device))
+        z = sample_embedding(speech, alpha, noise if alpha else None)
+        style = batch.speaker.to(device).clamp_max(config.model.num_styles - 1)
+        gen = unwrap_model(net)
+        content = gen.content(audio, motion.shape[1])
+        with torch.no_grad():
+            codes_t, codes_b = prior.encode(motion)
+        out = net(content, z, style, prior, tau=tau)
+        valid = (batch.visemes != IGNORE).to(device)
+        terms = reconstruction_terms(out.motion, motion, layer, mouth)
+        terms["codes"] = code_cross_entropy(out.logits_top, out.logits_bottom, codes_t, codes_b)
+        terms["emotion"] = emotion_consistency_loss(dee, speech, out.motion)
+        terms["lip"] = lip_reading_loss(lipreader, out.motion, motion, valid)
+        if weights["swap"] or weights["lip_swap"]:
+            perm = swap_permutation(z.shape[0], device)
+            swapped = net(content, z[perm], style, prior, tau=tau).motion
+            terms["swap"] = emotion_swap_loss(dee, speech, swapped)
+            terms["lip_swap"] = lip_reading_loss(lipreader, swapped, motion, valid)
+        return terms
+
+    def step(net, batch, step_index):
+        terms = terms_for(net, batch, train_emotion, config.tau(step_index), config.alpha)
+        return weighted_sum(terms, weights), {k: float(v.detach()) for k, v in terms.items()}
+
+    def validate(net):
+        terms = terms_for(net, val_batch, val_emotion, 1e-4, 0.0)
+        return {"val_loss": float(terms["mouth_vertex"] if "mouth_vertex" in terms else terms["vertex"]),
+                **{f"val_{k}": float(v) for k, v in terms.items()}}
+
+    wrapped = wrap_model(model, info, device)
+    run_loop(model=wrapped, parameters=list(wrapped.parameters()),
+             batches=train.stream(batch_size=config.batch_size, frames=config.frames, seed=config.loop.seed,
+                                  rank=info.rank),
+             step_fn=step, config=config.loop, run_dir=out, dist_info=info, validate_fn=validate,
+             description=f"generator stage {config.stage}")
+    return finish(unwrap_model(wrapped), out, "generator", device)

@@ -1,0 +1,61 @@
+"""Train the TH-VQVAE motion prior (spec §3): vertex MSE through FLAME + commitment loss."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from deeptalk.model_presets import preset_configs
+from deeptalk.models.losses import thvqvae_loss
+from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
+from deeptalk.train.clipbank import ClipBank
+from deeptalk.train.common import finish, flame_layer, save_config, setup
+from deeptalk.train.distributed import unwrap_model, wrap_model
+from deeptalk.train.loop import LoopConfig, run_loop
+
+
+@dataclass(frozen=True)
+class VqvaeTrainConfig:
+    model: ThVqvaeConfig = field(default_factory=lambda: ThVqvaeConfig.preset("default"))
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(
+        steps=1500, lr=5e-4, warmup_steps=100, weight_decay=0.01, validate_every=250))
+    batch_size: int = 64
+    frames: int = 32
+    vertex_weight: float = 1e6
+    quant_weight: float = 1.0
+    flame: str | None = None
+    device: str = "auto"
+
+
+def train_vqvae(config: VqvaeTrainConfig, train: ClipBank, val: ClipBank, out: Path) -> ThVqvae:
+    device, info = setup(config.device, config.loop.seed)
+    save_config(config, out / "config.json")
+    layer = flame_layer(config.flame, device)
+    model = ThVqvae(config.model).to(device)
+    val_batch = val.windows(batch_size=128, frames=config.frames, generator=torch.Generator().manual_seed(1))
+
+    def step(net, batch, _):
+        motion = batch.motion.to(device)
+        return thvqvae_loss(net(motion), motion, layer, vertex_weight=config.vertex_weight,
+                            quant_weight=config.quant_weight)
+
+    def validate(net):
+        motion = val_batch.motion.to(device)
+        _, logs = thvqvae_loss(net(motion), motion, layer, vertex_weight=config.vertex_weight,
+                               quant_weight=config.quant_weight)
+        usage = unwrap_model(net).codebook_report()
+        return {"val_loss": logs["vertex"], **{f"val_{k}": float(v) for k, v in usage.items()}}
+
+    wrapped = wrap_model(model, info, device)
+    run_loop(model=wrapped, parameters=list(wrapped.parameters()),
+             batches=train.stream(batch_size=config.batch_size, frames=config.frames, seed=config.loop.seed,
+                                  rank=info.rank),
+             step_fn=step, config=config.loop, run_dir=out, dist_info=info, validate_fn=validate,
+             description="thvqvae")
+    return finish(unwrap_model(wrapped), out, "thvqvae", device)
+
+
+def vqvae_config_for(preset: str) -> VqvaeTrainConfig:
+    return VqvaeTrainConfig(model=preset_configs(preset, num_emotions=5).thvqvae)
