@@ -10,6 +10,7 @@ clips are baked at once (one undo step), or nothing is if anything failed.
 from __future__ import annotations
 
 import logging
+from typing import Callable
 
 import bpy
 
@@ -32,6 +33,44 @@ def running_batch() -> BatchRun | None:
     return run if run is not None and not run.finished else None
 
 
+def tick(context: bpy.types.Context, run: BatchRun) -> bool:
+    """One timer tick: advance the run without blocking and show its progress; True when done."""
+    done = run.step(timeout=0.0)
+    status = context.window_manager.deeptalk_status
+    status.fraction, status.stage = run.fraction, run.stage
+    if context.workspace is not None:
+        context.workspace.status_text_set(None if done else
+                                          f"DEEPTalk: {run.stage} ({run.fraction:.0%}) \u2014 Esc to cancel")
+    _redraw(context)
+    return done
+
+
+def finish_run(context: bpy.types.Context, run: BatchRun | None, clips: list[PreparedClip],
+               report: Callable[[set[str], str], None]) -> set[str]:
+    """Bake a finished run's results (all clips or none) and report; the operator's return value."""
+    status = context.window_manager.deeptalk_status
+    status.running, status.fraction = False, 0.0
+    if run is None or run.state is not JobState.DONE:
+        animate.discard_results(clips)
+        cancelled = run is not None and run.state is JobState.CANCELLED
+        message = "cancelled" if cancelled else (run.error if run is not None else "not started")
+        status.message = f"Animation {message}"
+        report({"WARNING"} if cancelled else {"ERROR"}, f"DEEPTalk: {message}; the scene is unchanged")
+        return {"CANCELLED"}
+    scene = context.scene
+    try:
+        actions = animate.apply_results(scene, properties.target_rig(scene), clips,
+                                        replace=scene.deeptalk.replace_takes)
+    except (ValueError, RuntimeError, KeyError) as exc:
+        animate.discard_results(clips)
+        status.message = f"Animation failed: {exc}"
+        report({"ERROR"}, f"DEEPTalk: {exc}; the scene is unchanged")
+        return {"CANCELLED"}
+    status.message = f"Animated {len(clips)} strip(s): {len(actions)} take(s)"
+    report({"INFO"}, status.message)
+    return {"FINISHED"}
+
+
 class _AnimateBase:
     bl_options = {"REGISTER", "UNDO"}
 
@@ -47,49 +86,13 @@ class _AnimateBase:
         return context.scene is not None and running_batch() is None
 
     def _prepare(self, context: bpy.types.Context) -> BatchRun | None:
-        scene = context.scene
-        problem = rig.check_rig(properties.target_rig(scene))
-        if problem:
-            self.report({"ERROR"}, problem)
-            return None
-        strips = self.strips(context)
-        if not strips:
-            self.report({"ERROR"}, "no sound strip to animate: select one in the Video Sequencer")
-            return None
         try:
-            self._clips = [animate.prepare_strip(scene, strip) for strip in strips]
-            settings = preferences.backend_settings(context)
-        except (ValueError, OSError) as exc:
+            self._run, self._clips = prepare_run(context, self.strips(context))
+        except ValueError as exc:
             self.report({"ERROR"}, str(exc))
             return None
-        self._run = BatchRun(settings=settings, clips=self._clips)
         _Running.run = self._run
         return self._run
-
-    def _finish(self, context: bpy.types.Context) -> set[str]:
-        run, clips = self._run, self._clips
-        status = context.window_manager.deeptalk_status
-        status.running, status.fraction = False, 0.0
-        if run is None or run.state is not JobState.DONE:
-            animate.discard_results(clips)
-            message = "cancelled" if run is not None and run.state is JobState.CANCELLED else (
-                run.error if run is not None else "not started")
-            status.message = f"Animation {message}"
-            self.report({"WARNING"} if run is not None and run.state is JobState.CANCELLED else {"ERROR"},
-                        f"DEEPTalk: {message}; the scene is unchanged")
-            return {"CANCELLED"}
-        scene = context.scene
-        try:
-            actions = animate.apply_results(scene, properties.target_rig(scene), clips,
-                                            replace=scene.deeptalk.replace_takes)
-        except (ValueError, RuntimeError, KeyError) as exc:
-            animate.discard_results(clips)
-            status.message = f"Animation failed: {exc}"
-            self.report({"ERROR"}, f"DEEPTalk: {exc}; the scene is unchanged")
-            return {"CANCELLED"}
-        status.message = f"Animated {len(clips)} strip(s): {len(actions)} take(s)"
-        self.report({"INFO"}, status.message)
-        return {"FINISHED"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         """Blocking path (background mode, scripts)."""
@@ -97,7 +100,7 @@ class _AnimateBase:
         if run is None:
             return {"CANCELLED"}
         run.run_blocking(poll_s=0.2, on_progress=lambda f, s: log.info("%3.0f%% %s", 100 * f, s))
-        return self._finish(context)
+        return finish_run(context, run, self._clips, self.report)
 
     def invoke(self, context: bpy.types.Context, event) -> set[str]:
         if bpy.app.background:
@@ -112,21 +115,14 @@ class _AnimateBase:
         return {"RUNNING_MODAL"}
 
     def modal(self, context: bpy.types.Context, event) -> set[str]:
-        run = self._run
         if event.type == "ESC" and event.value == "PRESS":
-            run.cancel()
+            self._run.cancel()
         elif event.type != "TIMER":
             return {"PASS_THROUGH"}
-        run.step(timeout=0.0)
-        status = context.window_manager.deeptalk_status
-        status.fraction, status.stage = run.fraction, run.stage
-        _redraw(context)
-        if not run.finished:
+        if not tick(context, self._run):
             return {"RUNNING_MODAL"}
         context.window_manager.event_timer_remove(self._timer)
-        result = self._finish(context)
-        _redraw(context)
-        return result
+        return finish_run(context, self._run, self._clips, self.report)
 
     def cancel(self, context: bpy.types.Context) -> None:
         """Blender ends the modal operator (file load, quit): stop the backend work."""
@@ -135,8 +131,26 @@ class _AnimateBase:
             self._run.run_blocking(poll_s=0.1)
         if self._timer is not None:
             context.window_manager.event_timer_remove(self._timer)
+        if context.workspace is not None:
+            context.workspace.status_text_set(None)
         animate.discard_results(self._clips)
         context.window_manager.deeptalk_status.running = False
+
+
+def prepare_run(context: bpy.types.Context, strips: list) -> tuple[BatchRun, list[PreparedClip]]:
+    """Validate the rig, strips and settings and set up the run; raise ValueError saying what is wrong."""
+    scene = context.scene
+    problem = rig.check_rig(properties.target_rig(scene))
+    if problem:
+        raise ValueError(problem)
+    if not strips:
+        raise ValueError("no sound strip to animate: select one in the Video Sequencer")
+    try:
+        clips = [animate.prepare_strip(scene, strip) for strip in strips]
+        settings = preferences.backend_settings(context)
+    except OSError as exc:
+        raise ValueError(str(exc)) from None
+    return BatchRun(settings=settings, clips=clips), clips
 
 
 class DEEPTALK_OT_animate_strip(_AnimateBase, bpy.types.Operator):

@@ -11,7 +11,7 @@ import soundfile
 
 import bpy
 from blender_addon import (animate, animate_job, axes, backend_locator, backend_session, compat, emotion_track,
-                           preferences, properties, rig as rig_mod, takes)
+                           operators_animate, preferences, properties, rig as rig_mod, takes)
 from blender_addon.batch import BatchRun
 
 DEMO = backend_locator.assets_dir() / "audio" / "demo_line.wav"
@@ -161,17 +161,42 @@ def test_invalid_audio_leaves_the_scene_untouched(rig, backend, speech, tmp_path
     assert backend_session.current() is not None  # a bad request does not stop the backend
 
 
+def test_modal_shell_ticks_to_the_same_result(rig, backend, speech):
+    """What the modal operator does on each timer event (tick) and at the end (finish_run)."""
+    set_fps(24)
+    strip = add_strip(speech["clip2"], name="modal", frame_start=4, trim=(3, 3))
+    run, clips = operators_animate.prepare_run(bpy.context, [strip])
+    stages, reports = set(), []
+    while not operators_animate.tick(bpy.context, run):
+        stages.add(bpy.context.window_manager.deeptalk_status.stage)
+        time.sleep(0.02)
+    assert stages and bpy.context.window_manager.deeptalk_status.fraction == 1.0
+    result = operators_animate.finish_run(bpy.context, run, clips, lambda kind, text: reports.append((kind, text)))
+    assert result == {"FINISHED"} and reports == [({"INFO"}, "Animated 1 strip(s): 1 take(s)")]
+    (take,) = takes.strip_takes(rig, "modal")
+    assert take.action["deeptalk_frames"] == strip.frame_final_duration
+    assert not clips[0].output_path.exists()  # the result file is consumed
+
+
 def test_cancel_stops_the_request_and_keeps_the_backend(rig, backend, speech):
+    """Esc in the modal operator: cancel, keep ticking until the backend confirms; nothing changes."""
     set_fps(24)
     strip = add_strip(speech["long"], name="long", frame_start=1, trim=(0, 0))
-    run = BatchRun(settings=preferences.backend_settings(), clips=[animate.prepare_strip(bpy.context.scene, strip)])
-    while not run.step(timeout=0.05) and not run.stage.startswith(("loading", "queued")) and run.fraction == 0:
-        pass
-    run.cancel()  # what Esc and the Cancel button do
-    run.run_blocking(poll_s=0.05)
-    assert run.state is animate_job.JobState.CANCELLED and run.results == []
+    before = state(rig)
+    run, clips = operators_animate.prepare_run(bpy.context, [strip])
+    run = BatchRun(settings=run.settings, clips=clips, cancel_grace_s=120.0)  # a loaded machine may be slow to
+    # react to cancel: don't let the kill-after-grace path decide this test
+    while not operators_animate.tick(bpy.context, run) and run.stage in ("starting backend", "backend ready"):
+        time.sleep(0.01)
+    assert not run.finished  # the request is queued or running (3 minutes of audio)
+    run.cancel()
+    while not operators_animate.tick(bpy.context, run):
+        time.sleep(0.01)
+    reports = []
+    result = operators_animate.finish_run(bpy.context, run, clips, lambda kind, text: reports.append((kind, text)))
+    assert result == {"CANCELLED"} and reports[0][0] == {"WARNING"} and "cancelled" in reports[0][1]
+    assert run.state is animate_job.JobState.CANCELLED and state(rig) == before
     assert backend_session.current() is not None  # cancelled cleanly: the warm backend is reused
-    animate.discard_results(run.clips)
 
 
 def test_animate_all_strips_handles_three_strips(rig, backend, speech):
