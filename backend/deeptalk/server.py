@@ -3,7 +3,8 @@
 Threads
 - main: reads request lines from stdin and answers hello / cancel / shutdown at once;
   animate requests go to a FIFO queue.
-- worker: loads the model once (kept warm), then runs queued animate jobs one at a time.
+- worker: loads the model once (kept warm; a throw-away warm-up pass follows unless
+  disabled, and yields to the first request), then runs queued animate jobs one at a time.
 - parent watch (serve command only): exits when the parent process disappears.
 
 Queueing: animate requests wait in a FIFO of at most `max_queue` (besides the one
@@ -14,21 +15,21 @@ pipeline polls (the request ends with `error cancelled`, normally well within a 
 fails, hello and animate get `error model_error` and the process keeps serving.
 EOF on stdin or `shutdown` cancels everything and exits; `shutdown` answers `bye` last.
 
-stdout carries protocol lines only: `claim_stdout()` moves the real stdout to a private
+stdout carries protocol lines only: `server_io.claim_stdout()` moves the real stdout to a private
 descriptor and points fd 1 (and `sys.stdout`) at stderr, so stray prints land in logs.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable
+from typing import TYPE_CHECKING, BinaryIO
+
+import numpy as np
 
 from deeptalk import __version__
 from deeptalk.jobs import JobError, default_output_path, run_animate, validate_request
@@ -48,9 +49,9 @@ from deeptalk.protocol import (
     Reply,
     ShutdownRequest,
     decode_request,
-    encode,
     error_reply,
 )
+from deeptalk.server_io import LineWriter, skip_rest_of_line
 
 if TYPE_CHECKING:
     from deeptalk.pipeline import Pipeline
@@ -60,6 +61,9 @@ log = logging.getLogger(__name__)
 CAPABILITIES = ("animate", "cancel", "queue", "progress", "takes", "fps_resample", "emotion_override",
                 "emotion_track", "audio_slice")
 PROGRESS_INTERVAL_S = 0.1
+# Long enough for every tensor shape a long request meets (a full batch of 2 s emotion windows,
+# full 8 s motion windows plus a shifted last one): a first request then runs at warm speed.
+WARMUP_SECONDS = 16.5
 SHUTDOWN_WAIT_S = 2.0
 
 
@@ -73,6 +77,7 @@ class ServerConfig:
     max_queue: int = 8
     output_dir: Path | None = None  # where results go when a request names no output_path
     threads: int = 0  # torch CPU threads; 0 keeps torch's default
+    warmup: bool = True  # run one throw-away pass after loading (interrupted by any request)
 
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda", "mps"):
@@ -83,30 +88,6 @@ class ServerConfig:
             raise ValueError("max_queue must be >= 0")
         if self.threads < 0:
             raise ValueError("threads must be >= 0")
-
-
-class LineWriter:
-    """Writes protocol replies, one line each, under one lock; notes when the reader is gone."""
-
-    def __init__(self, out: BinaryIO) -> None:
-        self._out = out
-        self._lock = threading.Lock()
-        self.broken = threading.Event()
-
-    def send(self, reply: Reply) -> None:
-        try:
-            line = encode(reply)
-        except ProtocolError as exc:
-            line = encode(error_reply(exc, getattr(reply, "id", None)))
-        with self._lock:
-            if self.broken.is_set():
-                return
-            try:
-                self._out.write(line.encode("utf-8"))
-                self._out.flush()
-            except (BrokenPipeError, ValueError, OSError) as exc:
-                log.warning("the client stopped reading (%s)", exc)
-                self.broken.set()
 
 
 @dataclass
@@ -144,7 +125,7 @@ class Server:
                 self.stop()
                 return 0
             if len(line) > MAX_LINE_BYTES and not line.endswith(b"\n"):
-                _skip_rest_of_line(stdin)
+                skip_rest_of_line(stdin)
                 self.writer.send(ErrorReply(id=None, code=ErrorCode.MESSAGE_TOO_LARGE.value,
                                             message=f"request line exceeds {MAX_LINE_BYTES} bytes"))
                 continue
@@ -263,6 +244,8 @@ class Server:
 
     def _work(self) -> None:
         self._load()
+        if self.pipeline is not None and self.config.warmup:
+            self._warm_up()
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
@@ -301,6 +284,25 @@ class Server:
         finally:
             self.loaded.set()  # queued jobs then fail one by one with model_error in _run
 
+    def _warm_up(self) -> None:
+        """One throw-away pass over quiet noise so the first real request runs at warm speed.
+
+        Stops as soon as a request arrives or the server stops (it never delays real work
+        by more than one pipeline step).
+        """
+        from deeptalk.audio import SAMPLE_RATE
+        from deeptalk.pipeline import Cancelled
+
+        started = time.perf_counter()
+        noise = np.random.default_rng(0).normal(0.0, 1e-3, int(WARMUP_SECONDS * SAMPLE_RATE)).astype(np.float32)  # (S,)
+        try:
+            self.pipeline.animate(noise, should_cancel=lambda: self._stopping or bool(self._queue))  # type: ignore[union-attr]
+            log.info("warm-up took %.2f s", time.perf_counter() - started)
+        except Cancelled:
+            log.info("warm-up interrupted by a request")
+        except Exception:
+            log.exception("warm-up failed (requests will still be tried)")
+
     def _run(self, job: _Job) -> Reply:
         request = job.request
         if self.pipeline is None:
@@ -337,34 +339,3 @@ class Server:
         job.last_progress, job.last_stage = now, stage
         self.writer.send(ProgressReply(id=job.request.id, fraction=round(min(max(fraction, 0.0), 1.0), 4),
                                        stage=stage))
-
-
-def _skip_rest_of_line(stdin: BinaryIO) -> None:
-    while True:
-        chunk = stdin.readline(MAX_LINE_BYTES)
-        if not chunk or chunk.endswith(b"\n"):
-            return
-
-
-def claim_stdout() -> BinaryIO:
-    """Keep the real stdout for protocol lines; send everything else written to fd 1 to stderr."""
-    sys.stdout.flush()
-    protocol_fd = os.dup(1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return os.fdopen(protocol_fd, "wb")
-
-
-def watch_parent(on_orphaned: Callable[[], None], interval_s: float = 0.5) -> threading.Thread:
-    """Call `on_orphaned()` once the parent process is gone (our parent pid changes)."""
-    parent = os.getppid()
-
-    def poll() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval_s)
-        log.warning("parent process %d is gone; exiting", parent)
-        on_orphaned()
-
-    thread = threading.Thread(target=poll, name="deeptalk-parent-watch", daemon=True)
-    thread.start()
-    return thread

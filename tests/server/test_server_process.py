@@ -24,7 +24,7 @@ def _process_gone(pid: int) -> bool:
 def test_claim_stdout_sends_stray_output_to_stderr() -> None:
     code = (
         "import os\n"
-        "from deeptalk.server import claim_stdout\n"
+        "from deeptalk.server_io import claim_stdout\n"
         "out = claim_stdout()\n"
         "print('stray python print')\n"
         "os.write(1, b'stray C-level write\\n')\n"

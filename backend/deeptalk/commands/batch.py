@@ -152,7 +152,8 @@ def _worker(args: argparse.Namespace, threads: int, todo: queue.Queue[tuple[int,
     from deeptalk.protocol import AnimateRequest
     from deeptalk.serve_client import RemoteError, ServeClient, ServeClosed
 
-    serve_args = ["--max-seconds", str(args.max_seconds), "--threads", str(threads), "--log-level", "warning"]
+    serve_args = ["--max-seconds", str(args.max_seconds), "--threads", str(threads), "--log-level", "warning",
+                  "--no-warmup"]  # work arrives at once
     client: ServeClient | None = None
     try:
         while True:

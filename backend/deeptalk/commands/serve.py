@@ -36,19 +36,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--output-dir", type=Path, default=None,
                         help="where results go when a request names no output_path (default: a temp folder)")
     parser.add_argument("--log-level", choices=LOG_LEVELS, default=None, help="stderr log level")
+    parser.add_argument("--no-warmup", action="store_true",
+                        help="skip the throw-away pass that makes the first request run at warm speed")
     parser.add_argument("--no-parent-watch", action="store_true",
                         help="keep running when the parent process exits (stdin EOF still stops it)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from deeptalk.server import Server, ServerConfig, claim_stdout, watch_parent
+    from deeptalk.server import Server, ServerConfig
+    from deeptalk.server_io import claim_stdout, watch_parent
 
     if args.log_level:
         logging.getLogger().setLevel(args.log_level.upper())
     config = ServerConfig(model_dir=(args.model_dir or default_model_dir()).expanduser().resolve(),
                           device=args.device, max_seconds=args.max_seconds, max_queue=args.max_queue,
-                          output_dir=args.output_dir, threads=args.threads)
+                          output_dir=args.output_dir, threads=args.threads,
+                          warmup=not args.no_warmup)
     out = claim_stdout()
     server = Server(config=config, out=out)
 
