@@ -10,12 +10,19 @@ import bpy
 _LOOKS = {
     "skin": ((0.80, 0.57, 0.47, 1.0), 0.55, 0.15),
     "lips": ((0.62, 0.28, 0.28, 1.0), 0.40, 0.15),
+    "mouth": ((0.25, 0.06, 0.06, 1.0), 0.50, 0.0),
     "eyes": ((0.90, 0.90, 0.88, 1.0), 0.08, 0.0),
+    "irises": ((0.20, 0.12, 0.06, 1.0), 0.15, 0.0),
+    "pupils": ((0.01, 0.01, 0.01, 1.0), 0.10, 0.0),
 }
-# FLAME mask names (official FLAME_masks and the stand-in) for each material
+# material -> FLAME mask names (official FLAME_masks and the stand-in), first found wins;
+# later materials paint over earlier ones (pupils inside irises inside eyeballs)
 _MASKS = {
-    "lips": ("lips",),
-    "eyes": ("eyes", "left_eyeball", "right_eyeball", "eyeballs"),
+    "lips": (("lips",),),
+    "mouth": (("mouth_interior",),),
+    "eyes": (("left_eyeball", "right_eyeball"), ("eyeballs",), ("eyes",)),
+    "irises": (("irises",),),
+    "pupils": (("pupils",),),
 }
 
 
@@ -41,11 +48,12 @@ def face_material(kind: str) -> bpy.types.Material:
 
 
 def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[str, np.ndarray]) -> None:
-    """Skin everywhere; lips / eyes on triangles whose three vertices are in those masks."""
+    """Skin everywhere; lips, mouth, eyes ... on triangles whose three vertices are in those masks."""
     mesh.materials.append(face_material("skin"))
     material_index = np.zeros(len(faces), dtype=np.int32)
-    for kind, mask_names in _MASKS.items():
-        ids = np.concatenate([masks[n] for n in mask_names if n in masks] or [np.zeros(0, np.int64)])
+    for kind, alternatives in _MASKS.items():
+        names = next((group for group in alternatives if any(n in masks for n in group)), ())
+        ids = np.concatenate([masks[n] for n in names if n in masks] or [np.zeros(0, np.int64)])
         if ids.size == 0:
             continue
         inside = np.zeros(int(faces.max()) + 1, dtype=bool)
