@@ -107,6 +107,8 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
     check_cancel()
 
     def model_progress(fraction: float, stage: str) -> None:
+        if stage == "done":  # the pipeline's end is not the request's: "writing" follows
+            return
         report(AUDIO_SHARE + MODEL_SHARE * min(max(fraction, 0.0), 1.0), stage)
 
     try:

@@ -78,8 +78,8 @@ def run(args: argparse.Namespace) -> int:
     with tqdm(total=100, unit="%", file=sys.stderr, disable=args.no_progress, leave=False,
               bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
         def progress(fraction: float, stage: str) -> None:
-            bar.set_description(stage)
             bar.update(round(fraction * 100) - bar.n)
+            bar.set_description(stage)
 
         try:
             result = run_animate(pipeline, request, output_path=output, max_seconds=args.max_seconds,
