@@ -126,16 +126,21 @@ def iter_fcurves(action: bpy.types.Action, target: bpy.types.ID | None = None):
                 yield from channelbag.fcurves
 
 
-def action_for_target(take_actions: list[bpy.types.Action], target: bpy.types.ID) -> tuple:
-    """(action, slot) among a take's actions that animates `target`'s ID type."""
-    for action in take_actions:
-        if HAS_SLOTS:
-            for slot in action.slots:
-                if slot.target_id_type == target.id_type:
-                    return action, slot
-        elif action.id_root == target.id_type:
-            return action, None
-    return None, None
+def animates(action: bpy.types.Action, target: bpy.types.ID) -> bool:
+    """Whether `action` has channels for IDs of `target`'s type (a slot on 4.4+, id_root on 4.2)."""
+    if HAS_SLOTS:
+        return any(slot.target_id_type == target.id_type for slot in action.slots)
+    return action.id_root == target.id_type
+
+
+def find_fcurve(actions: list[bpy.types.Action], target: bpy.types.ID, data_path: str, index: int = 0):
+    """The fcurve for `data_path[index]` of `target` among a take's actions, or None."""
+    for action in actions:
+        if animates(action, target):
+            for fcurve in iter_fcurves(action, target):
+                if fcurve.data_path == data_path and fcurve.array_index == index:
+                    return fcurve
+    return None
 
 
 # ---------------------------------------------------------------------------- NLA

@@ -42,10 +42,12 @@ class SceneReport:
     actions: int
 
 
-def ensure_registered() -> None:
-    """Register the add-on if Blender has not (bpy module, `--factory-startup`)."""
-    if not hasattr(bpy.types.Scene, "deeptalk"):
-        importlib.import_module(__package__).register()
+def ensure_registered() -> bool:
+    """Register the add-on if Blender has not (bpy module, `--factory-startup`); True if it did."""
+    if hasattr(bpy.types.Scene, "deeptalk"):
+        return False
+    importlib.import_module(__package__).register()
+    return True
 
 
 def animate_scene(scene: bpy.types.Scene, settings: BackendSettings) -> SceneReport | None:
@@ -124,7 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="deeptalk-farm %(levelname)s: %(message)s",
                             stream=sys.stderr)
-    ensure_registered()
+    registered_here = ensure_registered()
+    try:
+        return _run(args)
+    finally:
+        if registered_here:  # leave the bpy module as found (4.2's crashes at exit otherwise)
+            importlib.import_module(__package__).unregister()
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         settings = settings_from_args(args)
     except ValueError as exc:

@@ -35,9 +35,9 @@ class Take:
 
 
 def animated_ids(rig: bpy.types.Object) -> list[bpy.types.ID]:
-    """The IDs a take animates: the rig object and its face's shape keys."""
+    """The IDs a take animates: the face's shape keys and the rig object."""
     key = rig_mod.shape_keys_of(rig)
-    return [rig] + ([key] if key is not None else [])
+    return ([key] if key is not None else []) + [rig]
 
 
 def all_takes(rig: bpy.types.Object) -> list[Take]:

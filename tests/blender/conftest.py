@@ -81,7 +81,8 @@ def model_dir(tmp_path_factory) -> Path:
     if (default / "manifest.json").is_file():
         return default
     target = tmp_path_factory.mktemp("model") / "untrained"
-    subprocess.run([sys.executable, "-c", "import sys; from deeptalk.model_dir import build_untrained_model_dir; "
+    python = backend_locator.default_python(None) or Path(sys.executable)  # the backend's (torch) Python
+    subprocess.run([str(python), "-c", "import sys; from deeptalk.model_dir import build_untrained_model_dir; "
                     "build_untrained_model_dir(sys.argv[1])", str(target)], check=True, timeout=300,
                    env={**os.environ, "PYTHONPATH": str(backend_locator.backend_dir())})
     return target

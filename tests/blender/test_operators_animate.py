@@ -55,8 +55,9 @@ def reference_motion(strip):
     return clip, motion
 
 
-def keys(action, target, data_path, index=0):
-    fcurve = next(f for f in compat.iter_fcurves(action, target) if f.data_path == data_path and f.array_index == index)
+def keys(take, target, data_path, index=0):
+    """(frames, values) of one channel of a take (one action with slots, or one action per ID on 4.2)."""
+    fcurve = compat.find_fcurve(take.actions, target, data_path, index)
     co = np.empty(2 * len(fcurve.keyframe_points), dtype=np.float32)
     fcurve.keyframe_points.foreach_get("co", co)
     return co[0::2].astype(np.float64), co[1::2].astype(np.float64)
@@ -91,17 +92,18 @@ def test_animate_selected_strip_keys_match_strip_and_npz(rig, backend, speech, f
     (take,) = takes.strip_takes(rig, "line")
     assert take.active and take.seed == 11 and take.action.name == "line.take1.seed11"
     key = rig_mod.shape_keys_of(rig)
-    frames, values = keys(take.action, key, 'key_blocks["exp000"].value')
+    frames, values = keys(take, key, 'key_blocks["exp000"].value')
     assert len(frames) == strip.frame_final_duration  # one key per frame of the trimmed strip
     assert np.array_equal(frames, strip.frame_final_start + np.arange(strip.frame_final_duration))
-    clip, motion = reference_motion(strip)
-    assert clip.params["fps"] == pytest.approx(fps / base) and motion.fps == pytest.approx(fps / base)
-    assert clip.params["start_s"] == pytest.approx(6 / (fps / base))
-    assert motion.frames >= len(frames)
+    clip = animate.prepare_strip(scene, strip)
+    assert clip.params["fps"] == pytest.approx(fps / base) and clip.params["start_s"] == pytest.approx(6 / (fps / base))
+    assert clip.params["end_s"] == pytest.approx((6 + strip.frame_final_duration) / (fps / base))
+    clip, motion = reference_motion(strip)  # the same request again: same seed, same motion
+    assert motion.frames >= len(frames) and motion.fps == pytest.approx(fps / base)
     for component in (0, 1, 17, 49):
-        _, values = keys(take.action, key, f'key_blocks["exp{component:03d}"].value')
+        _, values = keys(take, key, f'key_blocks["exp{component:03d}"].value')
         assert np.allclose(values, motion.exp[0, :len(frames), component], atol=1e-6)
-    quat = np.stack([keys(take.action, rig, 'pose.bones["jaw"].rotation_quaternion', i)[1] for i in range(4)], -1)
+    quat = np.stack([keys(take, rig, 'pose.bones["jaw"].rotation_quaternion', i)[1] for i in range(4)], -1)
     assert np.allclose(axes.bone_quaternion_to_flame_jaw(quat, rig_mod.jaw_rest(rig)), motion.jaw[0, :len(frames)],
                        atol=1e-5)
     assert take.action["deeptalk_alpha"] == pytest.approx(0.5) and take.action["deeptalk_fps"] == pytest.approx(fps / base)
@@ -109,7 +111,7 @@ def test_animate_selected_strip_keys_match_strip_and_npz(rig, backend, speech, f
     names = tuple(motion.emotions)
     assert names and scene.deeptalk.known_emotions == ",".join(names)
     for column, name in enumerate(names):
-        _, track = keys(take.action, rig, f'["{emotion_track.property_name(name)}"]')
+        _, track = keys(take, rig, f'["{emotion_track.property_name(name)}"]')
         assert np.allclose(track, motion.emotion_track[:, column], atol=1e-6)
     assert take.action["deeptalk_dominant_emotion"] in names
 
@@ -124,8 +126,8 @@ def test_two_takes_make_two_actions_with_different_seeds(rig, backend, speech):
     assert [(t.number, t.seed, t.active) for t in clip_takes] == [(1, 5, True), (2, 6, False)]
     assert [t.action.name for t in clip_takes] == ["second.take1.seed5", "second.take2.seed6"]
     key = rig_mod.shape_keys_of(rig)
-    first = keys(clip_takes[0].action, key, 'key_blocks["exp003"].value')[1]
-    second = keys(clip_takes[1].action, key, 'key_blocks["exp003"].value')[1]
+    first = keys(clip_takes[0], key, 'key_blocks["exp003"].value')[1]
+    second = keys(clip_takes[1], key, 'key_blocks["exp003"].value')[1]
     assert not np.allclose(first, second)  # different seeds, different motion
     assert bpy.ops.deeptalk.use_take(clip="second", number=2) == {"FINISHED"}
     assert [t.active for t in takes.strip_takes(rig, "second")] == [False, True]
@@ -208,7 +210,7 @@ def test_animate_all_strips_handles_three_strips(rig, backend, speech):
     key = rig_mod.shape_keys_of(rig)
     for strip in strips:
         (take,) = takes.strip_takes(rig, strip.name)
-        frames, _ = keys(take.action, key, 'key_blocks["exp010"].value')
+        frames, _ = keys(take, key, 'key_blocks["exp010"].value')
         assert frames[0] == strip.frame_final_start and len(frames) == strip.frame_final_duration
         for target in (rig, key):
             nla = next(t for tgt, t in take.tracks if tgt == target)

@@ -48,8 +48,8 @@ def test_import_keeps_timing_at_another_frame_rate(rig, tmp_path):
     source = tmp_path / "cli25.npz"
     write_cli_npz(source, takes_=1, frames=25, fps=25.0)
     assert bpy.ops.deeptalk.import_motion(filepath=str(source), frame_start=1) == {"FINISHED"}
-    action = takes.strip_takes(rig, "import:cli25")[0].action
-    fcurve = next(f for f in compat.iter_fcurves(action) if f.data_path == 'key_blocks["exp000"].value')
+    take = takes.strip_takes(rig, "import:cli25")[0]
+    fcurve = compat.find_fcurve(take.actions, rig_mod.shape_keys_of(rig), 'key_blocks["exp000"].value')
     times = [p.co[0] for p in fcurve.keyframe_points]
     assert len(times) == 25
     assert times[-1] - times[0] == pytest.approx(24 * (30 / 1.001) / 25, abs=1e-3)  # 0.96 s of scene frames

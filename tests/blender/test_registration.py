@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import addon_utils
 import bpy
 import pytest
@@ -38,9 +40,11 @@ def test_settings_are_validated_like_the_protocol():
     assert settings.takes == 16 and settings.alpha == 0.0  # clamped to AnimateRequest's ranges
 
 
-def test_disabling_stops_the_backend_and_unregisters(backend):
-    client = backend_session.acquire(preferences.backend_settings())  # warm from earlier tests, or started now
-    assert client.alive
+def test_disabling_stops_the_backend_and_unregisters(tmp_path):
+    # a backend without a model starts fast (no model to load) and keeps serving: enough to see it stopped
+    settings = dataclasses.replace(preferences.backend_settings(), model_dir=str(tmp_path / "none"), device="cpu")
+    client = backend_session.acquire(settings)
+    assert client.alive and backend_session.current() is client
     addon_utils.disable("blender_addon", default_set=True)
     try:
         assert not client.alive and backend_session.current() is None
