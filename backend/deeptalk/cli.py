@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "flame",
     "export",
     "corpus",
+    "train",
+    "eval",
 )
 
 

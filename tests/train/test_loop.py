@@ -50,7 +50,7 @@ def test_loop_resumes_where_it_stopped(tmp_path):
     seen: list[int] = []
 
     def counting_step(model, batch, step):
-        seen.append(step)
+        seen.append(step.step)
         return _step(model, batch, step)
 
     resumed = nn.Linear(3, 1)

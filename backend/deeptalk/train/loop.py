@@ -1,7 +1,7 @@
 """One resumable training loop shared by every trainer.
 
 A trainer supplies the model, an endless iterator of batches, and a `step_fn(model,
-batch, step) -> (loss, metrics)`. The loop owns the optimiser, LR schedule, gradient
+batch, progress) -> (loss, metrics)`. The loop owns the optimiser, LR schedule, gradient
 clipping, CSV logs, the progress bar, periodic validation, checkpoints and resume:
 `run_dir/last.pt` holds everything needed to continue after an interruption, and
 `run_dir/best.pt` the weights with the best validation score.
@@ -16,7 +16,7 @@ import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 import torch
 from torch import nn
@@ -26,7 +26,15 @@ from deeptalk.train.distributed import DistInfo, unwrap_model
 
 log = logging.getLogger(__name__)
 
-StepFn = Callable[[nn.Module, Any, int], tuple[torch.Tensor, dict[str, float]]]
+class Progress(NamedTuple):
+    """Where training stands when a step runs: its index and the fraction of the run done
+    (the larger of step and time-budget progress)."""
+
+    step: int
+    fraction: float
+
+
+StepFn = Callable[[nn.Module, Any, Progress], tuple[torch.Tensor, dict[str, float]]]
 ValidateFn = Callable[[nn.Module], dict[str, float]]
 
 
@@ -104,7 +112,8 @@ def run_loop(*, model: nn.Module, parameters: list[nn.Parameter], batches: Itera
             break
         for group in optimizer.param_groups:
             group["lr"] = config.lr_at(step, elapsed)
-        loss, metrics = step_fn(model, next(batches), step)
+        fraction = min(1.0, max(step / config.steps, config.time_progress(elapsed)))
+        loss, metrics = step_fn(model, next(batches), Progress(step, fraction))
         if not torch.isfinite(loss):
             raise FloatingPointError(f"{description}: loss became {loss.item()} at step {step}")
         optimizer.zero_grad(set_to_none=True)

@@ -34,20 +34,28 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class RecipeConfig:
-    """`preset` sizes the networks; `steps_scale` shrinks every stage (tests use ~0.01)."""
+    """`preset` sizes the networks; `steps_scale` shrinks every stage's step count (tests use
+    ~0.01); `budget_scale` scales the per-stage time budgets (seconds on 2 CPU cores; 0 = none)."""
 
     preset: str = "default"
     corpus_profile: str = "default"
     seed: int = 0
     device: str = "auto"
     steps_scale: float = 1.0
+    budget_scale: float = 1.0
     model_id: str = "deeptalk-default-v1"
-    generator_stage2_steps: int = 200
+    generator_stage2_steps: int = 300
+    budget_fer: float = 60.0
+    budget_lipreader: float = 150.0
+    budget_thvqvae: float = 600.0
+    budget_dee: float = 720.0
+    budget_generator_stage1: float = 1500.0
+    budget_generator_stage2: float = 300.0
 
 
-def _scaled(loop: LoopConfig, scale: float, steps: int | None = None) -> LoopConfig:
+def _scaled(loop: LoopConfig, scale: float, steps: int | None = None, seconds: float = 0.0) -> LoopConfig:
     total = max(2, int(round((steps or loop.steps) * scale)))
-    return replace(loop, steps=total, warmup_steps=min(loop.warmup_steps, total // 4),
+    return replace(loop, steps=total, warmup_steps=min(loop.warmup_steps, total // 4), max_seconds=seconds,
                    validate_every=max(1, min(loop.validate_every, total)) if loop.validate_every else 0,
                    checkpoint_every=max(1, min(loop.checkpoint_every, total)))
 
@@ -64,6 +72,9 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     sizes = preset_configs(config.preset, num_emotions=len(train.emotions),
                            num_styles=max(8, len(train.speakers)))
     s, dev = config.steps_scale, config.device
+
+    def b(seconds: float) -> float:
+        return seconds * config.budget_scale
     timings: dict[str, float] = {}
 
     def stage(name: str, model_cls, config_cls, run):
@@ -79,24 +90,25 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
 
     fer_cfg = FerTrainConfig(model=sizes.fer, device=dev)
     fer = stage("fer", FerClassifier, FerConfig, lambda out: train_fer(
-        replace(fer_cfg, loop=_scaled(fer_cfg.loop, s)), train, val, out))
+        replace(fer_cfg, loop=_scaled(fer_cfg.loop, s, seconds=b(config.budget_fer))), train, val, out))
     lip_cfg = LipReaderTrainConfig(model=sizes.lipreader, device=dev)
     lipreader = stage("lipreader", MotionLipReader, LipReaderConfig, lambda out: train_lipreader(
-        replace(lip_cfg, loop=_scaled(lip_cfg.loop, s)), train, val, out))
+        replace(lip_cfg, loop=_scaled(lip_cfg.loop, s, seconds=b(config.budget_lipreader))), train, val, out))
     vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev)
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
-        replace(vq_cfg, loop=_scaled(vq_cfg.loop, s)), train, val, out))
+        replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))
     dee_cfg = DeeTrainConfig(model=sizes.dee, device=dev)
     dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
-        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s)), fer, train, val, out))
+        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, seconds=b(config.budget_dee))), fer, train, val, out))
     prototypes = build_prototypes(dee, train)
     gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev)
     frozen = dict(dee=dee, prior=prior, lipreader=lipreader, prototypes=prototypes, train=train, val=val)
     stage1 = stage("generator_stage1", Generator, GeneratorConfig, lambda out: train_generator(
-        replace(gen_cfg, loop=_scaled(gen_cfg.loop, s)), out=out, **frozen))
+        replace(gen_cfg, loop=_scaled(gen_cfg.loop, s, seconds=b(config.budget_generator_stage1))), out=out, **frozen))
     stage2_loop = replace(gen_cfg.loop, lr=gen_cfg.loop.lr / 5, warmup_steps=0)
     generator = stage("generator_stage2", Generator, GeneratorConfig, lambda out: train_generator(
-        replace(gen_cfg, stage=2, loop=_scaled(stage2_loop, s, config.generator_stage2_steps)),
+        replace(gen_cfg, stage=2, loop=_scaled(stage2_loop, s, config.generator_stage2_steps,
+                                                       b(config.budget_generator_stage2))),
         out=out, init=stage1, **frozen))
     write_model_dir(model_out, model_id=config.model_id, emotions=train.emotions, dee=dee.eval(),
                     thvqvae=prior.eval(), generator=generator.eval(), fer=fer.eval(), lipreader=lipreader.eval(),

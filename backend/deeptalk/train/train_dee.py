@@ -27,7 +27,7 @@ from deeptalk.train.loop import LoopConfig, run_loop
 @dataclass(frozen=True)
 class DeeTrainConfig:
     model: DeeConfig = field(default_factory=DeeConfig)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=600, lr=3e-4, warmup_steps=50,
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=5000, lr=3e-4, warmup_steps=50,
                                                                 validate_every=100))
     batch_size: int = 32
     frames: int = 50  # 2.0 s of audio and the same 2.0 s of motion

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class FerTrainConfig:
     model: FerConfig = field(default_factory=FerConfig)
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=500, lr=1e-3, validate_every=100))
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=3000, lr=1e-3, validate_every=200))
     clips_per_batch: int = 64
     frames_per_clip: int = 32
     noise_sigma: float = 0.02

@@ -36,7 +36,7 @@ from deeptalk.train.loop import LoopConfig, run_loop
 class GeneratorTrainConfig:
     model: GeneratorConfig | None = None  # None: sized by the recipe from the preset and the prior
     stage: int = 1
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=1200, lr=5e-4, warmup_steps=100,
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=20000, lr=5e-4, warmup_steps=100,
                                                                 validate_every=200))
     weights: GeneratorLossWeights = field(default_factory=lambda: GeneratorLossWeights(
         vertex=2e5, mouth_vertex=5e5, mouth_velocity=2e6, emotion=0.05, swap=0.02, lip=0.5, lip_swap=0.2,
@@ -57,9 +57,9 @@ class GeneratorTrainConfig:
         if isinstance(self.weights, dict):
             object.__setattr__(self, "weights", GeneratorLossWeights(**self.weights))
 
-    def tau(self, step: int) -> float:
-        """Linear anneal tau_start -> tau_end over the run (spec §4)."""
-        return self.tau_start + (self.tau_end - self.tau_start) * min(1.0, step / max(1, self.loop.steps - 1))
+    def tau(self, fraction: float) -> float:
+        """Linear anneal tau_start -> tau_end over the run's progress in [0, 1] (spec §4)."""
+        return self.tau_start + (self.tau_end - self.tau_start) * min(1.0, max(0.0, fraction))
 
 
 @torch.no_grad()
@@ -116,8 +116,8 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
             terms["lip_swap"] = lip_reading_loss(lipreader, swapped, motion, valid)
         return terms
 
-    def step(net, batch, step_index):
-        terms = terms_for(net, batch, train_emotion, config.tau(step_index), config.alpha)
+    def step(net, batch, progress):
+        terms = terms_for(net, batch, train_emotion, config.tau(progress.fraction), config.alpha)
         return weighted_sum(terms, weights), {k: float(v.detach()) for k, v in terms.items()}
 
     def validate(net):

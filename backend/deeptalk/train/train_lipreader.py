@@ -19,7 +19,7 @@ from deeptalk.train.loop import LoopConfig, run_loop
 @dataclass(frozen=True)
 class LipReaderTrainConfig:
     model: LipReaderConfig = field(default_factory=lambda: LipReaderConfig(num_classes=len(VISEMES)))
-    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=800, lr=2e-3, validate_every=100))
+    loop: LoopConfig = field(default_factory=lambda: LoopConfig(steps=4000, lr=2e-3, validate_every=200))
     batch_size: int = 32
     frames: int = 64
     device: str = "auto"

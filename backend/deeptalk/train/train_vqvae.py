@@ -20,7 +20,7 @@ from deeptalk.train.loop import LoopConfig, run_loop
 class VqvaeTrainConfig:
     model: ThVqvaeConfig = field(default_factory=lambda: ThVqvaeConfig.preset("default"))
     loop: LoopConfig = field(default_factory=lambda: LoopConfig(
-        steps=1500, lr=5e-4, warmup_steps=100, weight_decay=0.01, validate_every=250))
+        steps=20000, lr=5e-4, warmup_steps=100, weight_decay=0.01, validate_every=200))
     batch_size: int = 64
     frames: int = 32
     vertex_weight: float = 1e6
