@@ -61,3 +61,19 @@ def test_register_unregister_round_trip_in_place():
     assert not hasattr(bpy.types.WindowManager, "deeptalk_status")
     blender_addon.register()
     assert bpy.context.window_manager.deeptalk_status.stage == ""
+
+
+def test_ui_icons_exist_in_this_blender():
+    """Panels can't be drawn headless; at least every icon they name must exist (names change across versions)."""
+    import re
+    from pathlib import Path
+
+    icons = set(bpy.types.UILayout.bl_rna.functions["prop"].parameters["icon"].enum_items.keys())
+    folder = Path(blender_addon.__file__).parent
+    used = set()
+    for path in folder.glob("*.py"):
+        for line in path.read_text().splitlines():
+            if "icon" in line:
+                used.update(re.findall(r'"([A-Z][A-Z0-9_]{2,})"', line))
+    assert {"PLAY_SOUND", "RADIOBUT_ON", "MONKEY"} <= used
+    assert used <= icons, used - icons
