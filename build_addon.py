@@ -110,7 +110,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     python = ensure_venv()
     say("running the demo: stand-in head + sample line, animated through the add-on")
-    demo = [str(python), str(ROOT / "scripts" / "demo.py"), "--out", str(args.out)]
+    demo = [str(python), "-m", "scripts.demo", "--out", str(args.out)]
     return subprocess.run(demo, cwd=ROOT).returncode
 
 
