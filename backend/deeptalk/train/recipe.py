@@ -45,6 +45,7 @@ class RecipeConfig:
     budget_scale: float = 1.0
     model_id: str = "deeptalk-default-v1"
     generator_stage2_steps: int = 300
+    batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
     budget_fer: float = 60.0
     budget_lipreader: float = 150.0
     budget_thvqvae: float = 600.0
@@ -88,20 +89,28 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
         timings[name] = round(time.monotonic() - t0, 1)
         return model
 
+    def batch(size: int) -> int:
+        return max(2, int(round(size * config.batch_scale)))
+
     fer_cfg = FerTrainConfig(model=sizes.fer, device=dev)
+    fer_cfg = replace(fer_cfg, clips_per_batch=batch(fer_cfg.clips_per_batch))
     fer = stage("fer", FerClassifier, FerConfig, lambda out: train_fer(
         replace(fer_cfg, loop=_scaled(fer_cfg.loop, s, seconds=b(config.budget_fer))), train, val, out))
     lip_cfg = LipReaderTrainConfig(model=sizes.lipreader, device=dev)
+    lip_cfg = replace(lip_cfg, batch_size=batch(lip_cfg.batch_size))
     lipreader = stage("lipreader", MotionLipReader, LipReaderConfig, lambda out: train_lipreader(
         replace(lip_cfg, loop=_scaled(lip_cfg.loop, s, seconds=b(config.budget_lipreader))), train, val, out))
     vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev)
+    vq_cfg = replace(vq_cfg, batch_size=batch(vq_cfg.batch_size))
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
         replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))
     dee_cfg = DeeTrainConfig(model=sizes.dee, device=dev)
+    dee_cfg = replace(dee_cfg, batch_size=batch(dee_cfg.batch_size))
     dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
         replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, seconds=b(config.budget_dee))), fer, train, val, out))
     prototypes = build_prototypes(dee, train)
     gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev)
+    gen_cfg = replace(gen_cfg, batch_size=batch(gen_cfg.batch_size))
     frozen = dict(dee=dee, prior=prior, lipreader=lipreader, prototypes=prototypes, train=train, val=val)
     stage1 = stage("generator_stage1", Generator, GeneratorConfig, lambda out: train_generator(
         replace(gen_cfg, loop=_scaled(gen_cfg.loop, s, seconds=b(config.budget_generator_stage1))), out=out, **frozen))
