@@ -121,6 +121,8 @@ def test_two_takes_make_two_actions_with_different_seeds(rig, backend, speech):
     add_strip(speech["clip1"], name="second", frame_start=1, trim=(0, 0))
     bpy.context.scene.deeptalk.takes = 2
     bpy.context.scene.deeptalk.seed = 5
+    bpy.context.scene.deeptalk.temperature_top = 1.0     # sampling on: seeds must matter
+    bpy.context.scene.deeptalk.temperature_bottom = 1.0
     assert bpy.ops.deeptalk.animate_strip() == {"FINISHED"}
     clip_takes = takes.strip_takes(rig, "second")
     assert [(t.number, t.seed, t.active) for t in clip_takes] == [(1, 5, True), (2, 6, False)]

@@ -41,17 +41,17 @@ def config_from_json(cls: type[C], path: str | Path | None, **overrides: Any) ->
     return _build(cls, data)
 
 
-def _build(cls: type[C], data: dict[str, Any]) -> C:
-    default = cls()  # type: ignore[call-arg]
+def _build(cls: type[C], data: dict[str, Any], default: Any = None) -> C:
+    default = cls() if default is None else default  # type: ignore[call-arg]
     known = {f.name: f for f in fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ValueError(f"{cls.__name__}: unknown setting(s) {', '.join(unknown)}")
-    values = {}
+    values = {f.name: getattr(default, f.name) for f in fields(cls)}  # type: ignore[arg-type]
     for name, value in data.items():
         current = getattr(default, name)
         if is_dataclass(current) and isinstance(value, dict):
-            value = _build(type(current), {**asdict(current), **value})
+            value = _build(type(current), value, current)
         elif isinstance(current, tuple) and isinstance(value, list):
             value = tuple(value)
         values[name] = value
