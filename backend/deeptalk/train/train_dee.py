@@ -51,7 +51,7 @@ def train_dee(config: DeeTrainConfig, fer: FerClassifier, train: ClipBank, val: 
     def step(net, batch, _):
         audio_emb, motion_emb = net(batch.audio.to(device), batch.motion.to(device))
         result = unwrap_model(net).criterion(audio_emb, motion_emb, **labels_of(batch))
-        return result.loss, {"kl": float(result.kl)}
+        return result.loss, {"kl": float(result.kl.detach())}
 
     def validate(net):
         audio_emb, motion_emb = net(val_batch.audio.to(device), val_batch.motion.to(device))
