@@ -8,7 +8,9 @@ the farm entry alike.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import shutil
 import tempfile
 import uuid
 from pathlib import Path
@@ -29,6 +31,7 @@ def scratch_dir() -> Path:
     """A private temporary folder for result files and unpacked sounds (one per session)."""
     if not _scratch:
         _scratch.append(Path(tempfile.mkdtemp(prefix="deeptalk-addon-")))
+        atexit.register(shutil.rmtree, _scratch[0], ignore_errors=True)  # removed when Blender quits
     return _scratch[0]
 
 

@@ -2,6 +2,12 @@
 
 The modal operator calls `step()` from a timer; background mode (tests, farms) calls
 `run_blocking()`, which is the same `step()` in a loop, so both paths share all logic.
+
+Watchdogs: a backend that never says hello (`hello_timeout_s`), goes silent mid-request
+(`reply_timeout_s` without any reply; the server reports progress several times a second
+while it works), ignores a cancel (`cancel_grace_s`) or floods stdout with lines that are
+not protocol replies (`max_unreadable_lines`) is killed and the job fails saying so; the
+next request then starts a fresh backend.
 """
 
 from __future__ import annotations
@@ -31,11 +37,14 @@ class AnimateJob:
     """Drive one animate request on `client`; `params` are AnimateRequest fields minus `id`."""
 
     def __init__(self, *, client: BackendClient, params: dict[str, Any], hello_timeout_s: float = 300.0,
-                 cancel_grace_s: float = 10.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 cancel_grace_s: float = 10.0, reply_timeout_s: float = 120.0, max_unreadable_lines: int = 50,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self.params = dict(params)
         self.hello_timeout_s = hello_timeout_s
         self.cancel_grace_s = cancel_grace_s
+        self.reply_timeout_s = reply_timeout_s
+        self.max_unreadable_lines = max_unreadable_lines
         self._clock = clock
         self.state = JobState.STARTING
         self.fraction = 0.0
@@ -45,6 +54,8 @@ class AnimateJob:
         self._hello_id: str | None = None
         self._animate_id: str | None = None
         self._started = clock()
+        self._last_reply = self._started
+        self._unreadable = 0
         self._cancel_deadline: float | None = None
 
     @property
@@ -112,6 +123,7 @@ class AnimateJob:
 
     def _handle(self, reply: Any) -> None:
         protocol = self.client.protocol
+        self._last_reply = self._clock()
         if isinstance(reply, BackendExited):
             if self._cancel_deadline is not None:
                 self.state, self.error = JobState.CANCELLED, "cancelled"
@@ -119,7 +131,13 @@ class AnimateJob:
                 self._fail(f"the backend exited (code {reply.returncode}); {self.client.log_tail()}")
             return
         if isinstance(reply, UnreadableLine):
+            self._unreadable += 1
             log.warning("ignoring a non-protocol line from the backend (%s): %r", reply.reason, reply.text)
+            if self._unreadable > self.max_unreadable_lines:
+                self.client.kill()
+                self._fail(f"the backend writes lines that are not DEEPTalk replies to its output (e.g. "
+                           f"{reply.text[:80]!r}); check that the backend Python runs `deeptalk serve` "
+                           f"directly, not through a wrapper or start-up script that prints; it was stopped")
             return
         mine = reply.id is not None and reply.id in (self._hello_id, self._animate_id)
         if isinstance(reply, protocol.ErrorReply) and (mine or reply.id is None):
@@ -153,6 +171,11 @@ class AnimateJob:
             self.client.kill()
             self._fail(f"the backend did not answer within {self.hello_timeout_s:.0f} s; "
                        f"{self.client.log_tail()}")
+        elif (self.state is JobState.RUNNING and self._cancel_deadline is None
+              and now - self._last_reply > self.reply_timeout_s):
+            self.client.kill()
+            self._fail(f"the backend stopped responding (no reply for {self.reply_timeout_s:.0f} s); it was "
+                       f"stopped and the next run starts a fresh one; {self.client.log_tail()}")
 
     def _fail(self, message: str) -> None:
         self.state = JobState.FAILED

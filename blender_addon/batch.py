@@ -39,7 +39,8 @@ class BatchRun:
 
     def __init__(self, *, settings: BackendSettings, clips: list[PreparedClip],
                  acquire: Callable[[BackendSettings], BackendClient] = backend_session.acquire,
-                 hello_timeout_s: float = 300.0, cancel_grace_s: float = 10.0) -> None:
+                 hello_timeout_s: float = 300.0, cancel_grace_s: float = 10.0, reply_timeout_s: float = 120.0,
+                 max_unreadable_lines: int = 50) -> None:
         if not clips:
             raise ValueError("nothing to animate")
         self.settings = settings
@@ -50,6 +51,8 @@ class BatchRun:
         self._acquire = acquire
         self._hello_timeout_s = hello_timeout_s
         self._cancel_grace_s = cancel_grace_s  # after a cancel, how long before the backend is killed
+        self._reply_timeout_s = reply_timeout_s  # silence mid-request before the backend counts as hung
+        self._max_unreadable_lines = max_unreadable_lines
         self._client: BackendClient | None = None
         self._job: AnimateJob | None = None
         self._cancelled = False
@@ -86,7 +89,9 @@ class BatchRun:
                 self._end(JobState.FAILED, str(exc))
                 return True
             self._job = AnimateJob(client=self._client, params=self.clips[len(self.results)].params,
-                                   hello_timeout_s=self._hello_timeout_s, cancel_grace_s=self._cancel_grace_s)
+                                   hello_timeout_s=self._hello_timeout_s, cancel_grace_s=self._cancel_grace_s,
+                                   reply_timeout_s=self._reply_timeout_s,
+                                   max_unreadable_lines=self._max_unreadable_lines)
             self.state = JobState.RUNNING
         job = self._job
         if not job.step(timeout):

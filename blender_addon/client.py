@@ -1,6 +1,6 @@
 """The backend subprocess: spawn, JSON lines over stdin/stdout, a reader thread, stop.
 
-`[python, "-m", "deeptalk", "serve", "--model-dir", DIR, "--device", DEV]` runs with
+`[python, "-m", "deeptalk", "serve", "--model-dir", DIR, "--device", DEV, "--max-seconds", S]` runs with
 PYTHONPATH=<backend source> (so its code always matches this add-on's protocol file),
 stdin/stdout pipes and stderr to a log file; never through a shell. A reader thread
 decodes each stdout line with the backend's own `protocol` module and queues it; the
@@ -32,6 +32,7 @@ class BackendSettings:
     model_dir: str
     device: str
     log_path: str
+    max_seconds: float = 1800.0  # longest audio the backend accepts (`serve --max-seconds`)
 
     def __post_init__(self) -> None:
         if not self.python:
@@ -39,10 +40,12 @@ class BackendSettings:
                              "or run 'Set up backend'")
         if self.device not in ("auto", "cpu", "cuda", "mps"):
             raise ValueError(f"unknown device {self.device!r}")
+        if not self.max_seconds > 0:
+            raise ValueError(f"the longest audio must be positive, got {self.max_seconds} s")
 
     def command(self) -> list[str]:
         return [self.python, "-m", "deeptalk", "serve", "--model-dir", self.model_dir,
-                "--device", self.device]
+                "--device", self.device, "--max-seconds", f"{self.max_seconds:g}"]
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,11 @@ class BackendClient:
             self._proc.stdin.write(self.protocol.encode(request).encode("utf-8"))
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError, ValueError) as exc:
-            raise BackendError(f"the backend stopped accepting requests ({exc}); {self.log_tail()}") from None
+            try:
+                code = self._proc.wait(timeout=1.0)  # a closed pipe almost always means it exited
+            except subprocess.TimeoutExpired:
+                raise BackendError(f"the backend stopped accepting requests ({exc}); {self.log_tail()}") from None
+            raise BackendError(f"the backend exited (code {code}); {self.log_tail()}") from None
 
     def next_reply(self, timeout: float | None) -> Any | None:
         """The next queued reply / BackendExited / UnreadableLine, or None after `timeout` s."""
@@ -182,10 +189,11 @@ class BackendClient:
             for raw in proc.stdout:
                 if not raw.strip():
                     continue
+                line = raw.rstrip(b"\r\n")
                 try:
-                    self.replies.put(self.protocol.decode_reply(raw.rstrip(b"\r\n")))
+                    self.replies.put(self.protocol.decode_reply(line))
                 except self.protocol.ProtocolError as exc:
-                    self.replies.put(UnreadableLine(raw[:200].decode("utf-8", "replace"), exc.message))
+                    self.replies.put(UnreadableLine(line[:200].decode("utf-8", "replace"), exc.message))
         except (OSError, ValueError):
             pass  # stdout closed under us by kill()/close()
         self.replies.put(BackendExited(proc.wait()))

@@ -205,10 +205,8 @@ class DEEPTALK_OT_use_take(bpy.types.Operator):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         scene = context.scene
-        target = properties.target_rig(scene)
-        problem = rig.check_rig(target)
-        if problem:
-            self.report({"ERROR"}, problem)
+        target = properties.usable_target_rig(scene, self.report)
+        if target is None:
             return {"CANCELLED"}
         active = compat.active_strip(scene)
         clip = self.clip or (active.name if active is not None else "")

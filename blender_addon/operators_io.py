@@ -69,10 +69,8 @@ class DEEPTALK_OT_import_motion(bpy.types.Operator, ImportHelper):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         scene = context.scene
-        target = properties.target_rig(scene)
-        problem = rig.check_rig(target)
-        if problem:
-            self.report({"ERROR"}, problem)
+        target = properties.usable_target_rig(scene, self.report)
+        if target is None:
             return {"CANCELLED"}
         path = Path(bpy.path.abspath(self.filepath))
         start = scene.frame_current if self.frame_start < 0 else self.frame_start
@@ -102,10 +100,8 @@ class DEEPTALK_OT_export_motion(bpy.types.Operator, ExportHelper):
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         scene = context.scene
-        target = properties.target_rig(scene)
-        problem = rig.check_rig(target)
-        if problem:
-            self.report({"ERROR"}, problem)
+        target = properties.usable_target_rig(scene, self.report)
+        if target is None:
             return {"CANCELLED"}
         frames = (animated_range(scene, target) if self.use_animated_range
                   else range(scene.frame_start, scene.frame_end + 1))

@@ -41,6 +41,9 @@ class DEEPTALK_AP_preferences(bpy.types.AddonPreferences):
     flame_file: bpy.props.StringProperty(
         name="FLAME Model", subtype="FILE_PATH",
         description="Your FLAME model (.pkl, or a converted .npz); empty: the bundled stand-in head")
+    max_audio_minutes: bpy.props.FloatProperty(
+        name="Longest Strip (minutes)", default=30.0, min=0.1, soft_max=120.0,
+        description="The backend refuses longer audio with a clear message instead of running out of memory")
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
@@ -58,6 +61,7 @@ class DEEPTALK_AP_preferences(bpy.types.AddonPreferences):
         layout.prop(self, "device")
         layout.prop(self, "model_dir")
         layout.prop(self, "flame_file")
+        layout.prop(self, "max_audio_minutes")
 
 
 def get_preferences(context: bpy.types.Context | None = None) -> DEEPTALK_AP_preferences | None:
@@ -101,6 +105,11 @@ def resolved_flame_file(context: bpy.types.Context | None = None) -> Path:
     return backend_locator.standin_flame_file()
 
 
+def resolved_max_seconds(context: bpy.types.Context | None = None) -> float:
+    prefs = get_preferences(context)
+    return 60.0 * (prefs.max_audio_minutes if prefs is not None else 30.0)
+
+
 def resolved_device(context: bpy.types.Context | None = None) -> str:
     prefs = get_preferences(context)
     if prefs is not None and prefs.device != "auto":
@@ -116,6 +125,7 @@ def backend_settings(context: bpy.types.Context | None = None) -> BackendSetting
         model_dir=str(resolved_model_dir(context)),
         device=resolved_device(context),
         log_path=str(user_dir() / "logs" / "backend.log"),
+        max_seconds=resolved_max_seconds(context),
     )
 
 

@@ -111,6 +111,16 @@ def target_rig(scene: bpy.types.Scene) -> bpy.types.Object | None:
     return rigs[0] if len(rigs) == 1 else None
 
 
+def usable_target_rig(scene: bpy.types.Scene, report) -> bpy.types.Object | None:
+    """The target rig when it is usable; else None after `report`ing (an operator's) what is wrong."""
+    target = target_rig(scene)
+    problem = rig.check_rig(target)
+    if problem:
+        report({"ERROR"}, problem)
+        return None
+    return target
+
+
 def register_properties() -> None:
     bpy.types.Scene.deeptalk = bpy.props.PointerProperty(type=DEEPTalkSceneSettings)
     bpy.types.WindowManager.deeptalk_status = bpy.props.PointerProperty(type=DEEPTalkStatus)

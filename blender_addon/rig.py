@@ -22,6 +22,7 @@ BONE_NAMES: tuple[str, ...] = ("root", "neck", "jaw", "eye_L", "eye_R")
 JAW_BONE = "jaw"
 EXPRESSION_KEYS: tuple[str, ...] = tuple(f"exp{i:03d}" for i in range(EXPRESSION_COUNT))
 SLIDER_RANGE = 10.0  # Blender's widest shape key slider range; FLAME coefficients stay within it
+_REBUILD_HINT = "add a new head with Add FLAME Head"  # what to do about a damaged rig
 
 # Bone tail offsets in Blender axes, in units of the head's height (-Y is the face's front).
 _TAIL_DIRECTIONS = {
@@ -94,12 +95,14 @@ def check_rig(rig: bpy.types.Object | None) -> str | None:
     if rig is None:
         return "no target rig: pick one in the DEEPTalk panel or add a FLAME head"
     if not is_rig(rig):
-        return f"{rig.name!r} is not a DEEPTalk FLAME rig"
+        return f"{rig.name!r} is not a DEEPTalk FLAME rig; pick a rig made with Add FLAME Head in the DEEPTalk panel"
     if JAW_BONE not in rig.pose.bones:
-        return f"{rig.name!r} has no jaw bone"
+        return f"{rig.name!r} has no jaw bone; {_REBUILD_HINT}"
     key = shape_keys_of(rig)
-    if key is None or any(name not in key.key_blocks for name in EXPRESSION_KEYS):
-        return f"{rig.name!r} has no face mesh with the 50 expression shape keys"
+    missing = [name for name in EXPRESSION_KEYS if key is None or name not in key.key_blocks]
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        return f"{rig.name!r} has no face mesh with the 50 expression shape keys (missing {shown}); {_REBUILD_HINT}"
     return None
 
 

@@ -59,9 +59,13 @@ def strip_timing(strip: bpy.types.Strip, fps: float) -> StripTiming:
         raise StripError(f"{strip.name!r} is not a sound strip")
     if len(getattr(strip, "retiming_keys", ())) > 0:
         raise StripError(f"{strip.name!r} is retimed; clear its retiming keys first")
-    return timing_from_values(frame_final_start=strip.frame_final_start, frame_final_end=strip.frame_final_end,
-                              frame_offset_start=strip.frame_offset_start,
-                              sound_offset=getattr(strip, "sound_offset", 0.0), fps=fps)
+    try:
+        return timing_from_values(frame_final_start=strip.frame_final_start, frame_final_end=strip.frame_final_end,
+                                  frame_offset_start=strip.frame_offset_start,
+                                  sound_offset=getattr(strip, "sound_offset", 0.0), fps=fps)
+    except StripError:
+        raise StripError(f"{strip.name!r} plays no audio: its trim or sound offset leaves nothing to hear; "
+                         f"widen it or reset its sound offset in the Video Sequencer") from None
 
 
 def strip_audio_path(strip: bpy.types.Strip, scratch_dir: Path) -> str:
@@ -78,5 +82,5 @@ def strip_audio_path(strip: bpy.types.Strip, scratch_dir: Path) -> str:
     path = bpy.path.abspath(sound.filepath, library=sound.library)
     path = os.path.normpath(path)
     if not os.path.isfile(path):
-        raise StripError(f"{strip.name!r}: audio file not found: {path}")
+        raise StripError(f"{strip.name!r}: audio file not found: {path}; relink the strip's sound or restore the file")
     return path

@@ -14,13 +14,7 @@ from deeptalk.models.dee import DEE
 from deeptalk.models.gaussian import GaussianEmbedding
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_second_windows_cover_each_second_inside_the_clip():

@@ -16,13 +16,7 @@ from deeptalk.model_presets import preset_configs
 from deeptalk.models.thvqvae import ThVqvae
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

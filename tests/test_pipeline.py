@@ -6,20 +6,17 @@ import math
 
 import numpy as np
 import pytest
+import soundfile as sf
 import torch
 
+from deeptalk.audio import load_audio, open_audio
+from deeptalk.audio_source import ArraySource
 from deeptalk.model_dir import build_untrained_model_dir
 from deeptalk.pipeline import (AnimationResult, Cancelled, Pipeline, PipelineConfig, crossfade_weights,
                                frame_windows)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 SR = 16000
 
@@ -168,6 +165,38 @@ def test_progress_is_monotone_and_cancel_stops_between_windows(model_dir):
     with pytest.raises(Cancelled):
         pipeline.animate(speech_like(2.0), should_cancel=cancel_on_third_poll)
     assert len(polls) == 3
+
+
+def test_array_source_input_is_bit_identical_to_an_array(model_dir):
+    pipeline = Pipeline.load(model_dir, device="cpu",
+                             config=PipelineConfig(window_frames=16, overlap_frames=4, emotion_batch=3))
+    audio = speech_like(5.3, seed=6)
+    knobs = dict(alpha=0.5, temperature_top=0.5, temperature_bottom=0.3, takes=2, seed=4)
+    plain, wrapped = pipeline.animate(audio, **knobs), pipeline.animate(ArraySource(audio), **knobs)
+    assert np.array_equal(plain.motion, wrapped.motion)
+    assert np.array_equal(plain.emotion_track, wrapped.emotion_track)
+    assert np.array_equal(plain.emotion_mean, wrapped.emotion_mean) and plain.duration_s == wrapped.duration_s
+
+
+@pytest.mark.parametrize("rate, channels", [(SR, 1), (44100, 2)])
+def test_file_source_input_matches_the_decoded_array(model_dir, tmp_path, rate, channels):
+    """Streamed from disk window by window = decoded whole: exact at 16 kHz, float noise when resampled."""
+    pipeline = Pipeline.load(model_dir, device="cpu",
+                             config=PipelineConfig(window_frames=16, overlap_frames=4, emotion_batch=3))
+    wave = speech_like(5.3 * rate / SR, seed=7)  # same dynamics, written at `rate`
+    path = tmp_path / "in.wav"
+    sf.write(str(path), np.stack([wave] * channels, 1) if channels > 1 else wave, rate, subtype="FLOAT")
+    knobs = dict(alpha=0.5, temperature_top=0.5, takes=2, seed=2)
+    decoded = pipeline.animate(load_audio(path).samples, **knobs)
+    with open_audio(path) as source:
+        streamed = pipeline.animate(source, **knobs)
+    assert streamed.motion.shape == decoded.motion.shape and streamed.duration_s == decoded.duration_s
+    if rate == SR:
+        assert np.array_equal(streamed.motion, decoded.motion)
+        assert np.array_equal(streamed.emotion_track, decoded.emotion_track)
+    else:
+        assert np.abs(streamed.motion - decoded.motion).max() < 1e-3
+        assert np.abs(streamed.emotion_track - decoded.emotion_track).max() < 1e-4
 
 
 @pytest.mark.parametrize("audio, kwargs", [

@@ -3,7 +3,9 @@
 `load_audio` reads the header first (existence, format, length guard), then decodes
 in blocks: each block is checked for NaN/inf, mixed to mono and fed to a streaming
 soxr resampler, so a 30-minute 96 kHz multichannel file never sits in memory at its
-source rate. Failures raise `AudioError` with a stable `ErrorCode`:
+source rate. `open_audio` runs the same checks in one pass that keeps no samples and
+returns a `FileSource` the pipeline reads window by window (memory flat in the length).
+Failures raise `AudioError` with a stable `ErrorCode`:
 
   FILE_NOT_FOUND     no such file
   AUDIO_UNREADABLE   not an audio file soundfile can open (text renamed .wav, unknown format, directory)
@@ -12,13 +14,14 @@ source rate. Failures raise `AudioError` with a stable `ErrorCode`:
   AUDIO_TOO_LONG     the selected range is longer than `max_duration_s` (checked from the header)
   INVALID_ARGUMENT   a start/end outside the file
 
-Digital silence is valid input: it loads, and `LoadedAudio.silent` says so.
+Digital silence is valid input: it loads, and `LoadedAudio.silent` / `FileSource.silent` say so.
 """
 
 from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,18 +29,32 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from deeptalk.audio_source import SAMPLE_RATE, SILENCE_DBFS, FileSource
 from deeptalk.protocol import ErrorCode, ProtocolError
 
-SAMPLE_RATE = 16000
-SILENCE_DBFS = -60.0  # peak level below which a signal counts as silent
 _BLOCK_SECONDS = 10.0
 _MP3_SLACK = 0.02  # MP3 headers estimate the length; allow this much shortfall
 
 
+# What a person can do about each failure; appended to every AudioError message.
+FIX_HINTS: dict[ErrorCode, str] = {
+    ErrorCode.FILE_NOT_FOUND: "check the path (in Blender: relink the strip's sound)",
+    ErrorCode.AUDIO_UNREADABLE: "use a WAV, FLAC, OGG or MP3 file (convert others with ffmpeg or Audacity)",
+    ErrorCode.AUDIO_EMPTY: "choose a file or strip range that holds sound",
+    ErrorCode.AUDIO_INVALID: "export the audio again from its source",
+    ErrorCode.AUDIO_TOO_LONG: "split it into shorter strips, or raise the backend's limit "
+                              "(`deeptalk serve --max-seconds`)",
+    ErrorCode.INVALID_ARGUMENT: "check the start and end times (in Blender: the strip's trim and offset)",
+}
+
+
 class AudioError(Exception):
-    """An audio file that cannot be used; `code` is stable, `message` is for people."""
+    """An audio file that cannot be used; `code` is stable, `message` (problem, then what to do) is
+    for people."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
+        hint = FIX_HINTS.get(code)
+        message = f"{message}; {hint}" if hint else message
         super().__init__(message)
         self.code = code
         self.message = message
@@ -123,20 +140,33 @@ def load_audio(path: str | Path, *, sample_rate: int = SAMPLE_RATE, start_s: flo
     """
     if sample_rate <= 0:
         raise AudioError(ErrorCode.INVALID_ARGUMENT, f"sample_rate must be positive, got {sample_rate}")
-    info = probe_audio(path)
-    src = info.sample_rate
-    first, last = _frame_range(info, start_s, end_s)
-    if max_duration_s is not None and (last - first) / src > max_duration_s:
-        raise AudioError(ErrorCode.AUDIO_TOO_LONG,
-                         f"audio is {(last - first) / src:.1f} s; the limit is {max_duration_s:g} s: {info.path}")
-    limit_frames = None if max_duration_s is None else int(math.ceil(max_duration_s * src))
-    out, decoded, peak = _decode(info, first, last, sample_rate, limit_frames)
-    expected = last - first
-    slack = int(expected * _MP3_SLACK) + 2304 if info.format == "MP3" else 0
-    if decoded < expected - slack:
-        raise AudioError(ErrorCode.AUDIO_INVALID,
-                         f"file is truncated: header promises {expected} frames, only {decoded} decode: {info.path}")
-    return LoadedAudio(samples=out, sample_rate=sample_rate, info=info, start_s=first / src, peak=peak)
+    info, first, last, limit_frames = _selection(path, start_s, end_s, max_duration_s)
+    stream = None if info.sample_rate == sample_rate else soxr.ResampleStream(
+        info.sample_rate, sample_rate, 1, dtype="float32", quality="HQ")
+    out = _Buffer(int(math.ceil((last - first) * sample_rate / info.sample_rate)) + 64)  # one copy of the output
+    scan = _Scan()
+    for mono in _decode(info, first, last, limit_frames, scan):
+        out.append(mono if stream is None else stream.resample_chunk(mono, last=False))
+    if stream is not None:
+        out.append(stream.resample_chunk(np.zeros(0, np.float32), last=True))
+    return LoadedAudio(samples=out.samples(), sample_rate=sample_rate, info=info, start_s=first / info.sample_rate,
+                       peak=scan.peak)
+
+
+def open_audio(path: str | Path, *, start_s: float | None = None, end_s: float | None = None,
+               max_duration_s: float | None = None) -> FileSource:
+    """Validate `[start_s, end_s)` of `path` as `load_audio` does (same errors) in one decoding
+    pass that keeps no samples, and return it as a `FileSource` read at 16 kHz on demand."""
+    info, first, last, limit_frames = _selection(path, start_s, end_s, max_duration_s)
+    scan = _Scan()
+    for _ in _decode(info, first, last, limit_frames, scan):
+        pass
+    source = FileSource(info.path, sample_rate=info.sample_rate, channels=info.channels, first=first,
+                        last=first + scan.decoded, peak=scan.peak)
+    if source.num_samples == 0:
+        raise AudioError(ErrorCode.AUDIO_EMPTY, f"the selected range holds {scan.decoded} frame(s) at "
+                         f"{info.sample_rate} Hz, less than one {SAMPLE_RATE} Hz sample: {info.path}")
+    return source
 
 
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
@@ -167,41 +197,87 @@ def write_wav(path: str | Path, samples: np.ndarray, sample_rate: int = SAMPLE_R
 # --------------------------------------------------------------------------- internals
 
 
-def _decode(info: AudioInfo, first: int, last: int, rate: int,
-            limit_frames: int | None) -> tuple[np.ndarray, int, float]:
-    """Stream frames [first, last) through mono mixing and soxr; return (samples, frames read, peak)."""
+def _selection(path: str | Path, start_s: float | None, end_s: float | None,
+               max_duration_s: float | None) -> tuple[AudioInfo, int, int, int | None]:
+    """Header checks of a selection: (info, first frame, last frame, frame limit or None)."""
+    info = probe_audio(path)
+    src = info.sample_rate
+    first, last = _frame_range(info, start_s, end_s)
+    if max_duration_s is not None and (last - first) / src > max_duration_s:
+        raise AudioError(ErrorCode.AUDIO_TOO_LONG,
+                         f"audio is {(last - first) / src:.1f} s; the limit is {max_duration_s:g} s: {info.path}")
+    limit_frames = None if max_duration_s is None else int(math.ceil(max_duration_s * src))
+    return info, first, last, limit_frames
+
+
+@dataclass
+class _Scan:
+    """What a `_decode` pass has seen so far."""
+
+    decoded: int = 0  # frames
+    peak: float = 0.0  # max |mono sample|
+
+
+def _decode(info: AudioInfo, first: int, last: int, limit_frames: int | None, scan: _Scan) -> Iterator[np.ndarray]:
+    """The one decoding loop: yield frames [first, last) as mono float32 blocks at the source rate.
+
+    Each block is checked (NaN/inf, the length limit, corrupt data) and counted into `scan`;
+    after the last block the file must not have been truncated. Raises AudioError.
+    """
     block = max(int(_BLOCK_SECONDS * info.sample_rate), 1)
-    stream = None if info.sample_rate == rate else soxr.ResampleStream(
-        info.sample_rate, rate, 1, dtype="float32", quality="HQ")
-    pieces: list[np.ndarray] = []
-    decoded, peak = 0, 0.0
     try:
         with sf.SoundFile(info.path) as handle:
             if first:
                 handle.seek(first)
-            while decoded < last - first:
-                chunk = handle.read(min(block, last - first - decoded), dtype="float32", always_2d=True)
+            while scan.decoded < last - first:
+                chunk = handle.read(min(block, last - first - scan.decoded), dtype="float32", always_2d=True)
                 if len(chunk) == 0:
                     break
                 if not np.isfinite(chunk).all():
-                    at = (first + decoded) / info.sample_rate
+                    at = (first + scan.decoded) / info.sample_rate
                     raise AudioError(ErrorCode.AUDIO_INVALID,
                                      f"audio contains NaN or infinite samples (near {at:.2f} s): {info.path}")
-                decoded += len(chunk)
-                if limit_frames is not None and decoded > limit_frames:
+                scan.decoded += len(chunk)
+                if limit_frames is not None and scan.decoded > limit_frames:
                     raise AudioError(ErrorCode.AUDIO_TOO_LONG,
                                      f"audio is longer than the {limit_frames / info.sample_rate:g} s limit: "
                                      f"{info.path}")
                 mono = to_mono(chunk)  # (n,)
-                peak = max(peak, float(np.abs(mono).max()))
-                pieces.append(mono if stream is None else stream.resample_chunk(mono, last=False))
+                scan.peak = max(scan.peak, float(np.abs(mono).max()))
+                yield mono
     except (sf.LibsndfileError, RuntimeError) as exc:
         raise AudioError(ErrorCode.AUDIO_INVALID,
                          f"audio data is corrupt or truncated ({_reason(exc)}): {info.path}") from None
-    if stream is not None:
-        pieces.append(stream.resample_chunk(np.zeros(0, np.float32), last=True))
-    out = np.concatenate(pieces).astype(np.float32, copy=False) if pieces else np.zeros(0, np.float32)
-    return out, decoded, peak
+    expected = last - first
+    slack = int(expected * _MP3_SLACK) + 2304 if info.format == "MP3" else 0
+    if scan.decoded < expected - slack:
+        raise AudioError(ErrorCode.AUDIO_INVALID,
+                         f"file is truncated: header promises {expected} frames, only {scan.decoded} decode: "
+                         f"{info.path}")
+
+
+class _Buffer:
+    """float32 samples appended in blocks into one preallocated array (grown only if the header
+    under-counted, as MP3 headers may), so decoding never holds the audio twice."""
+
+    def __init__(self, capacity: int) -> None:
+        self._data = np.empty(max(capacity, 1), np.float32)
+        self._size = 0
+
+    def append(self, block: np.ndarray) -> None:
+        need = self._size + len(block)
+        if need > len(self._data):
+            grown = np.empty(max(need, int(len(self._data) * 1.25)), np.float32)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size: need] = block
+        self._size = need
+
+    def samples(self) -> np.ndarray:
+        """The samples so far, (S,) (a view when the buffer is nearly full, else a trimmed copy)."""
+        if self._size >= 0.9 * len(self._data):
+            return self._data[: self._size]
+        return self._data[: self._size].copy()
 
 
 def _frame_range(info: AudioInfo, start_s: float | None, end_s: float | None) -> tuple[int, int]:

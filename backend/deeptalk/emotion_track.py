@@ -10,7 +10,8 @@ inside the clip (all windows of one clip have the same length, so they batch wit
 padding). Class probabilities are softmax over classes of -scale * CSD(window, prototype)
 with the DEE's learned scale. The clip-level embedding that drives the generator is the
 average over the same windows: mean = normalise(mean of mu_k), sigma^2 = mean of
-sigma^2_k. Windows are encoded `batch` at a time, so memory is flat in the clip length.
+sigma^2_k. Windows are encoded `batch` at a time, and an `AudioSource` is read one batch's
+span at a time, so memory is flat in the clip length.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from deeptalk.audio_source import AudioSource
 from deeptalk.models.dee_loss import closed_form_sampled_distance
 from deeptalk.models.gaussian import GaussianEmbedding
 
@@ -124,21 +126,25 @@ class EmotionReading:
     track: np.ndarray        # (seconds, C) float32 class probabilities
 
 
-def read_emotion(encode_audio: Callable[[torch.Tensor], GaussianEmbedding], audio: torch.Tensor,
+def read_emotion(encode_audio: Callable[[torch.Tensor], GaussianEmbedding], audio: torch.Tensor | AudioSource,
                  prototypes: EmotionPrototypes, *, window_s: float = 2.0, batch: int = 16,
-                 after_batch: Callable[[int, int], None] | None = None) -> EmotionReading:
+                 after_batch: Callable[[int, int], None] | None = None,
+                 device: torch.device | str = "cpu") -> EmotionReading:
     """Per-second track and clip embedding of audio (S,) with the DEE speech encoder.
 
-    `encode_audio(wave (B, S)) -> GaussianEmbedding` (e.g. `DEE.encode_audio`), called on at
-    most `batch` windows at once; `after_batch(done, total)` runs after each call (progress
+    `audio` is a tensor or an `AudioSource` (read one batch's span at a time and moved to
+    `device`). `encode_audio(wave (B, S)) -> GaussianEmbedding` (e.g. `DEE.encode_audio`), called
+    on at most `batch` windows at once; `after_batch(done, total)` runs after each call (progress
     and cancellation hooks).
     """
-    if audio.dim() != 1:
-        raise ValueError(f"audio must be (S,), got {tuple(audio.shape)}")
-    windows = second_windows(audio.shape[0], window_s=window_s)
+    num_samples, span = _reader(audio, device)
+    windows = second_windows(num_samples, window_s=window_s)
     means, variances, probs = [], [], []
     for i in range(0, len(windows), batch):
-        chunk = torch.stack([audio[a:b] for a, b in windows[i:i + batch]])  # (b, W)
+        group = windows[i:i + batch]  # starts and ends ascend
+        lo = group[0][0]
+        wave = span(lo, group[-1][1])  # (covering span,)
+        chunk = torch.stack([wave[a - lo:b - lo] for a, b in group])  # (b, W)
         emb = encode_audio(chunk)
         if emb.mean.shape[-1] != prototypes.dim:
             raise ValueError(f"DEE embeddings are {emb.mean.shape[-1]}-d but the prototypes are {prototypes.dim}-d")
@@ -151,3 +157,15 @@ def read_emotion(encode_audio: Callable[[torch.Tensor], GaussianEmbedding], audi
     logvar = torch.cat(variances).mean(0, keepdim=True).log()  # (1, D)
     track = torch.cat(probs).cpu().numpy().astype(np.float32)  # (seconds, C)
     return EmotionReading(GaussianEmbedding(mean, logvar), track)
+
+
+def _reader(audio: torch.Tensor | AudioSource,
+            device: torch.device | str) -> tuple[int, Callable[[int, int], torch.Tensor]]:
+    """(length, read(start, stop) -> (stop - start,) tensor) of a 1-D tensor or an AudioSource."""
+    if isinstance(audio, torch.Tensor):
+        if audio.dim() != 1:
+            raise ValueError(f"audio must be (S,), got {tuple(audio.shape)}")
+        tensor = audio
+        return int(tensor.shape[0]), lambda start, stop: tensor[start:stop]
+    source = audio
+    return source.num_samples, lambda start, stop: torch.from_numpy(source.read(start, stop)).to(device)

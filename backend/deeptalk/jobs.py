@@ -4,6 +4,9 @@ Shared by `deeptalk serve` (worker thread) and `deeptalk animate` (in process). 
 failure a user can cause is raised as `JobError` with a stable `protocol.ErrorCode`;
 anything else is a bug and propagates.
 
+The audio is validated in one streaming pass and then read window by window from the
+file (`deeptalk.audio.open_audio`), so memory stays flat in the audio's length.
+
 Progress fractions: loading audio 0-0.05, the pipeline 0.05-0.95, writing 0.95-1.
 """
 
@@ -23,6 +26,7 @@ from deeptalk.motion_resample import SOURCE_FPS, resample_motion
 from deeptalk.protocol import PROTOCOL_VERSION, AnimateRequest, ErrorCode, ResultReply
 
 if TYPE_CHECKING:
+    from deeptalk.audio_source import FileSource
     from deeptalk.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
@@ -67,31 +71,40 @@ def check_output_path(path: Path) -> Path:
 
 def validate_request(request: AnimateRequest, *, emotions: list[str], output_path: Path) -> Path:
     """Checks that need no audio: the emotion name and the output path (returned resolved)."""
-    if not Path(request.audio_path).expanduser().is_file():
-        raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}")
+    from deeptalk.audio import FIX_HINTS
+
+    audio = Path(request.audio_path).expanduser()
+    if audio.is_dir():
+        raise JobError(ErrorCode.AUDIO_UNREADABLE, f"{request.audio_path} is a folder, not an audio file; "
+                       f"{FIX_HINTS[ErrorCode.AUDIO_UNREADABLE]}")
+    if not audio.is_file():
+        raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}; "
+                       f"{FIX_HINTS[ErrorCode.FILE_NOT_FOUND]}")
     if request.emotion is not None and request.emotion not in emotions:
         raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
                        f"{', '.join(emotions) or 'none'}")
     return check_output_path(output_path)
 
 
-def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> np.ndarray:
-    """The request's audio (slice) as (S,) float32 at 16 kHz; AudioError -> JobError."""
-    from deeptalk.audio import AudioError, load_audio
+def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> FileSource:
+    """The request's audio (slice), validated, as a 16 kHz source read on demand; AudioError -> JobError."""
+    from deeptalk.audio import AudioError, open_audio
 
     try:
-        loaded = load_audio(request.audio_path, start_s=request.start_s, end_s=request.end_s,
+        source = open_audio(request.audio_path, start_s=request.start_s, end_s=request.end_s,
                             max_duration_s=max_seconds)
     except AudioError as exc:
         raise JobError(exc.code, exc.message) from None
-    if loaded.silent:
+    if source.silent:
         log.warning("%s is silent; the face will barely move", request.audio_path)
-    return loaded.samples
+    return source
 
 
 def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Path, max_seconds: float,
                 progress: ProgressFn | None = None, should_cancel: CancelFn | None = None) -> ResultReply:
     """Run one animate request end to end and write its `.npz`; raise JobError on failure."""
+    from deeptalk.audio import AudioError
+    from deeptalk.audio_source import AudioSourceError
     from deeptalk.pipeline import Cancelled
 
     report: ProgressFn = progress or (lambda fraction, stage: None)
@@ -103,7 +116,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
 
     output_path = validate_request(request, emotions=pipeline.emotions, output_path=output_path)
     report(0.0, "loading_audio")
-    audio = load_request_audio(request, max_seconds=max_seconds)  # (S,) 16 kHz
+    audio = load_request_audio(request, max_seconds=max_seconds)  # 16 kHz, read window by window
     check_cancel()
 
     def model_progress(fraction: float, stage: str) -> None:
@@ -120,18 +133,23 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
         )
     except Cancelled:
         raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled") from None
+    except AudioSourceError as exc:  # the file changed or vanished after it was validated
+        error = AudioError(ErrorCode.AUDIO_INVALID, str(exc))
+        raise JobError(error.code, error.message) from None
     except Exception as exc:  # CUDA OOM, bad weights, shape errors ...: the server keeps serving
         log.exception("the model failed on %s", request.audio_path)
         raise JobError(ErrorCode.MODEL_ERROR, f"the model failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        audio.close()
     check_cancel()
 
     report(AUDIO_SHARE + MODEL_SHARE, "writing")
     motion = resample_motion(np.asarray(result.motion), src_fps=SOURCE_FPS, dst_fps=request.fps,
-                             duration_s=result.duration_s)  # (takes, N, 53)
+                             duration_s=audio.duration_s)  # (takes, N, 53)
     track = np.round(np.asarray(result.emotion_track, dtype=np.float64), TRACK_DECIMALS)  # (seconds, K)
     motion_file = MotionFile(
         exp=motion[..., :50], jaw=motion[..., 50:], fps=request.fps, seeds=tuple(int(s) for s in result.seeds),
-        model_id=pipeline.model_id, protocol=PROTOCOL_VERSION, duration_s=float(result.duration_s),
+        model_id=pipeline.model_id, protocol=PROTOCOL_VERSION, duration_s=audio.duration_s,
         emotions=tuple(pipeline.emotions), emotion_mean=np.asarray(result.emotion_mean, np.float32),
         emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
     )

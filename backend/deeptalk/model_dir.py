@@ -176,8 +176,9 @@ def load_inference_models(root: str | Path, device: torch.device | str = "cpu") 
 def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str], dee: DEE, thvqvae: ThVqvae,
                     generator: Generator, fer: FerClassifier, lipreader: MotionLipReader,
                     prototypes: EmotionPrototypes, flame: str = "standin",
-                    info: Mapping[str, Any] | None = None) -> Path:
-    """Write every file, then the manifest last (atomically), so a half-written folder has none."""
+                    info: Mapping[str, Any] | None = None, half: bool = False) -> Path:
+    """Write every file, then the manifest last (atomically), so a half-written folder has none.
+    `half` stores the weights as float16 (the shipped default: half the size, same outputs to ~1e-3)."""
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(model_id=model_id, emotions=tuple(emotions), flame=flame, info=dict(info or {}))
@@ -190,7 +191,7 @@ def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str],
         model_cls, _ = NETWORKS[key]
         if not isinstance(net, model_cls):
             raise TypeError(f"{key} must be a {model_cls.__name__}")
-        save_checkpoint(root / manifest.files[key], net, net.config)
+        save_checkpoint(root / manifest.files[key], net, net.config, half=half)
     prototypes.save(root / manifest.prototypes)
     tmp = root / (MANIFEST_NAME + ".tmp")
     tmp.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")

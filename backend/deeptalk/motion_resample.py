@@ -25,6 +25,7 @@ MOTION_DIM = EXPRESSION_DIM + JAW_DIM
 SOURCE_FPS = 25.0
 _FRAME_TOLERANCE = 1e-6
 _SMALL_ANGLE = 1e-6
+_BLOCK_FRAMES = 4096  # output frames resampled at a time
 
 
 def frame_count(duration_s: float, fps: float) -> int:
@@ -105,10 +106,14 @@ def resample_motion(motion: np.ndarray, *, dst_fps: float, src_fps: float = SOUR
     n_out = frame_count(duration_s, dst_fps)
     left, right, weight = source_positions(n_out, src_fps=src_fps, dst_fps=dst_fps, n_src=n_src)
 
-    exp = motion[..., :EXPRESSION_DIM].astype(np.float64)  # (..., T, 50)
-    w = weight[:, None]  # (N, 1)
-    exp_out = exp[..., left, :] * (1.0 - w) + exp[..., right, :] * w  # (..., N, 50)
-
-    quat = axis_angle_to_quaternion(motion[..., EXPRESSION_DIM:])  # (..., T, 4)
-    jaw_out = quaternion_to_axis_angle(slerp(quat[..., left, :], quat[..., right, :], weight))  # (..., N, 3)
-    return np.concatenate([exp_out, jaw_out], axis=-1).astype(motion.dtype, copy=False)  # (..., N, 53)
+    out = np.empty(motion.shape[:-2] + (n_out, MOTION_DIM), motion.dtype)
+    for a in range(0, n_out, _BLOCK_FRAMES):  # in blocks, so the float64 temporaries stay small
+        lo, hi, t = left[a:a + _BLOCK_FRAMES], right[a:a + _BLOCK_FRAMES], weight[a:a + _BLOCK_FRAMES]
+        w = t[:, None]  # (n, 1)
+        exp_lo = motion[..., lo, :EXPRESSION_DIM].astype(np.float64)  # (..., n, 50)
+        exp_hi = motion[..., hi, :EXPRESSION_DIM].astype(np.float64)
+        out[..., a:a + len(t), :EXPRESSION_DIM] = exp_lo * (1.0 - w) + exp_hi * w
+        q_lo = axis_angle_to_quaternion(motion[..., lo, EXPRESSION_DIM:])  # (..., n, 4)
+        q_hi = axis_angle_to_quaternion(motion[..., hi, EXPRESSION_DIM:])
+        out[..., a:a + len(t), EXPRESSION_DIM:] = quaternion_to_axis_angle(slerp(q_lo, q_hi, t))  # (..., n, 3)
+    return out  # (..., N, 53)

@@ -19,9 +19,10 @@ Length: T = round(duration * 25) frames for any duration. The emotion is read pe
 over 2 s windows and averaged into the clip embedding (`emotion_track`). Motion is made in
 windows of `window_frames` (a multiple of 4) that overlap by `overlap_frames` and are
 cross-faded linearly in the 53-d motion space (jaw included); the last window is moved
-back to end on the last frame. Every window sees the same clip-level emotion. Memory is
-flat in the clip length (only the output buffer grows); `should_cancel` is polled
-between windows and raises `Cancelled`.
+back to end on the last frame. Every window sees the same clip-level emotion. Audio is an
+(S,) array or an `AudioSource` (e.g. a `FileSource` streamed from disk); both passes read
+their windows from it, so with a file memory is flat in the clip length (only the output
+buffer grows). `should_cancel` is polled between windows and raises `Cancelled`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from deeptalk.audio_source import ArraySource, AudioSource
 from deeptalk.device import resolve_device
 from deeptalk.emotion_track import SAMPLE_RATE, EmotionPrototypes, read_emotion
 from deeptalk.model_dir import load_inference_models
@@ -132,17 +134,18 @@ class Pipeline:
                    thvqvae=models.thvqvae, generator=models.generator, prototypes=models.prototypes,
                    device=dev, config=config)
 
-    def animate(self, audio: np.ndarray, *, alpha: float = 0.0, temperature_top: float = 0.0,
+    def animate(self, audio: np.ndarray | AudioSource, *, alpha: float = 0.0, temperature_top: float = 0.0,
                 temperature_bottom: float = 0.0, seed: int = 0, takes: int = 1, emotion: str | None = None,
                 emotion_weight: float = 0.0, progress: ProgressFn | None = None,
                 should_cancel: CancelFn | None = None) -> AnimationResult:
-        """audio (S,) float32 16 kHz mono -> AnimationResult (see module docstring for the knobs)."""
-        wave = self._check(audio, alpha, temperature_top, temperature_bottom, seed, takes, emotion, emotion_weight)
+        """audio (S,) float 16 kHz mono, or an AudioSource -> AnimationResult (see the module docstring)."""
+        source = self._check(audio, alpha, temperature_top, temperature_bottom, seed, takes, emotion, emotion_weight)
         report = progress or (lambda fraction, stage: None)
         cancelled = should_cancel or (lambda: False)
-        num_frames = max(1, int(round(wave.shape[0] / SAMPLES_PER_FRAME)))
+        num_samples = source.num_samples
+        num_frames = max(1, int(round(num_samples / SAMPLES_PER_FRAME)))
         windows = frame_windows(num_frames, self.config.window_frames, self.config.overlap_frames)
-        emotion_calls = math.ceil(max(1, math.ceil(wave.shape[0] / SAMPLE_RATE - 1e-9)) / self.config.emotion_batch)
+        emotion_calls = math.ceil(max(1, math.ceil(num_samples / SAMPLE_RATE - 1e-9)) / self.config.emotion_batch)
         total_steps = emotion_calls + len(windows)
 
         def step(done: int, stage: str) -> None:
@@ -154,30 +157,28 @@ class Pipeline:
             if cancelled():
                 raise Cancelled("cancelled")
             report(0.0, "emotion")
-            reading = read_emotion(self.dee.encode_audio, wave.to(self.device), self.prototypes,
+            reading = read_emotion(self.dee.encode_audio, source, self.prototypes,
                                    window_s=self.config.emotion_window_s, batch=self.config.emotion_batch,
                                    after_batch=lambda done, total: step(math.ceil(done / self.config.emotion_batch),
-                                                                        "emotion"))
+                                                                        "emotion"), device=self.device)
             generators = [torch.Generator().manual_seed(seed + k) for k in range(takes)]
             z = self._emotion_vectors(reading.clip, alpha, generators, emotion, emotion_weight)  # (K, D)
-            motion = self._motion(wave, num_frames, windows, z, temperature_top, temperature_bottom, generators,
+            motion = self._motion(source, num_frames, windows, z, temperature_top, temperature_bottom, generators,
                                   lambda i: step(emotion_calls + i, "motion"))
         report(1.0, "done")
         return AnimationResult(
             motion=motion, seeds=[seed + k for k in range(takes)],
             emotion_mean=reading.clip.mean[0].float().cpu().numpy(),
             emotion_logvar=reading.clip.logvar[0].float().cpu().numpy(),
-            emotion_track=reading.track, duration_s=wave.shape[0] / SAMPLE_RATE)
+            emotion_track=reading.track, duration_s=num_samples / SAMPLE_RATE)
 
     # ------------------------------------------------------------------ steps
 
-    def _check(self, audio: np.ndarray, alpha: float, t_top: float, t_bottom: float, seed: int, takes: int,
-               emotion: str | None, weight: float) -> torch.Tensor:
-        arr = np.asarray(audio)
-        if arr.ndim != 1 or arr.shape[0] == 0:
-            raise ValueError(f"audio must be a non-empty 1-D array of 16 kHz samples, got shape {arr.shape}")
-        if not np.issubdtype(arr.dtype, np.floating) or not np.isfinite(arr).all():
-            raise ValueError("audio must hold finite floating-point samples")
+    def _check(self, audio: np.ndarray | AudioSource, alpha: float, t_top: float, t_bottom: float, seed: int,
+               takes: int, emotion: str | None, weight: float) -> AudioSource:
+        source = audio if isinstance(audio, AudioSource) else ArraySource(audio)  # ValueError if not (S,) finite
+        if source.num_samples == 0:
+            raise ValueError("audio is empty")
         for name, value in (("alpha", alpha), ("temperature_top", t_top), ("temperature_bottom", t_bottom),
                             ("emotion_weight", weight)):
             if not (math.isfinite(value) and value >= 0):
@@ -188,7 +189,7 @@ class Pipeline:
             raise ValueError("takes must be >= 1 and seed >= 0")
         if emotion is not None and emotion not in self.emotions:
             raise ValueError(f"unknown emotion {emotion!r}; this model knows {', '.join(self.emotions)}")
-        return torch.from_numpy(arr.astype(np.float32, copy=False))
+        return source
 
     def _emotion_vectors(self, clip: GaussianEmbedding, alpha: float, generators: list[torch.Generator], emotion: str | None,
                          weight: float) -> torch.Tensor:
@@ -199,7 +200,7 @@ class Pipeline:
             z = F.normalize((1.0 - weight) * z + weight * proto[None], dim=-1)  # (K, D)
         return z
 
-    def _motion(self, wave: torch.Tensor, num_frames: int, windows: list[tuple[int, int]], z: torch.Tensor,
+    def _motion(self, source: AudioSource, num_frames: int, windows: list[tuple[int, int]], z: torch.Tensor,
                 t_top: float, t_bottom: float, generators: list[torch.Generator],
                 after_window: Callable[[int], None]) -> np.ndarray:
         takes = z.shape[0]
@@ -208,8 +209,7 @@ class Pipeline:
         style = torch.full((takes,), self.config.style, dtype=torch.long, device=self.device)
         for i, (start, end) in enumerate(windows):
             frames = end - start
-            chunk = wave[start * SAMPLES_PER_FRAME: end * SAMPLES_PER_FRAME]  # (<= frames*640,)
-            chunk = F.pad(chunk, (0, frames * SAMPLES_PER_FRAME - chunk.shape[0]))  # (frames*640,)
+            chunk = torch.from_numpy(source.read(start * SAMPLES_PER_FRAME, end * SAMPLES_PER_FRAME))  # (frames*640,)
             content = self.generator.content(chunk[None].to(self.device), frames)  # (1, frames, C)
             motion = self.generator.sample(content.expand(takes, -1, -1), z, style, self.thvqvae,
                                            temperature_top=t_top, temperature_bottom=t_bottom,
@@ -218,4 +218,5 @@ class Pipeline:
             out[:, start:end] += motion.float().cpu().numpy() * w[None]
             weight[start:end] += w
             after_window(i + 1)
-        return out / weight[None]
+        out /= weight[None]  # in place: the output is the one buffer that grows with the clip
+        return out

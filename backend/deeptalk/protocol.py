@@ -258,6 +258,8 @@ def _decode(line: str | bytes, types: dict[str, type], kind: str) -> Any:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ProtocolError(ErrorCode.BAD_JSON, f"{kind} is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ProtocolError(ErrorCode.BAD_JSON, f"{kind} is nested too deeply to be a protocol message") from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind} must be a JSON object")
     request_id = data.get("id") if isinstance(data.get("id"), str) else None

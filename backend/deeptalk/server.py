@@ -144,6 +144,10 @@ class Server:
             log.info("rejected request: %s", exc.message)
             self.writer.send(error_reply(exc))
             return False
+        except Exception as exc:  # a decoder bug must not take the server down either
+            log.exception("cannot decode a request line")
+            self.writer.send(error_reply(ProtocolError(ErrorCode.BAD_MESSAGE, f"unreadable request ({exc})")))
+            return False
         try:
             if isinstance(request, HelloRequest):
                 self._hello(request)

@@ -50,7 +50,7 @@ def fresh_blender():
         enable_addon()
     bpy.ops.wm.read_homefile(use_empty=True, use_factory_startup=True)
     prefs = addon_preferences()
-    for name in ("python_path", "device", "model_dir", "flame_file"):
+    for name in ("python_path", "device", "model_dir", "flame_file", "max_audio_minutes"):
         prefs.property_unset(name)
     yield
 

@@ -14,6 +14,8 @@ from blender_addon import (animate, animate_job, axes, backend_locator, backend_
                            operators_animate, preferences, properties, rig as rig_mod, takes)
 from blender_addon.batch import BatchRun
 
+from .scene_state import scene_state
+
 DEMO = backend_locator.assets_dir() / "audio" / "demo_line.wav"
 
 
@@ -61,25 +63,6 @@ def keys(take, target, data_path, index=0):
     co = np.empty(2 * len(fcurve.keyframe_points), dtype=np.float32)
     fcurve.keyframe_points.foreach_get("co", co)
     return co[0::2].astype(np.float64), co[1::2].astype(np.float64)
-
-
-def state(rig) -> dict:
-    """Everything an animate could change, for exact before/after comparisons."""
-    key = rig_mod.shape_keys_of(rig)
-    curves = {}
-    for action in bpy.data.actions:
-        for fcurve in compat.iter_fcurves(action):
-            co = np.empty(2 * len(fcurve.keyframe_points), dtype=np.float32)
-            fcurve.keyframe_points.foreach_get("co", co)
-            curves[(action.name, fcurve.data_path, fcurve.array_index)] = co.tobytes()
-    return {
-        "curves": curves,
-        "action_props": {a.name: sorted((k, str(a[k])) for k in a.keys()) for a in bpy.data.actions},
-        "tracks": [(t.name, t.mute, len(t.strips)) for target in (rig, key) if target.animation_data
-                   for t in target.animation_data.nla_tracks],
-        "rig_props": sorted(rig.keys()),
-        "known_emotions": bpy.context.scene.deeptalk.known_emotions,
-    }
 
 
 @pytest.mark.parametrize("fps,base", [(24, 1.0), (30, 1.001)])
@@ -158,10 +141,10 @@ def test_invalid_audio_leaves_the_scene_untouched(rig, backend, speech, tmp_path
     broken.write_bytes((speech["clip1"]).read_bytes())
     strip = add_strip(broken, name="broken", frame_start=200, trim=(0, 0))
     broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot really audio" * 10)  # corrupt after adding the strip
-    before = state(rig)
+    before = scene_state(rig)
     with pytest.raises(RuntimeError, match="audio"):
         bpy.ops.deeptalk.animate_strip(strip_name=strip.name)
-    assert state(rig) == before
+    assert scene_state(rig) == before
     assert backend_session.current() is not None  # a bad request does not stop the backend
 
 
@@ -186,7 +169,7 @@ def test_cancel_stops_the_request_and_keeps_the_backend(rig, backend, speech):
     """Esc in the modal operator: cancel, keep ticking until the backend confirms; nothing changes."""
     set_fps(24)
     strip = add_strip(speech["long"], name="long", frame_start=1, trim=(0, 0))
-    before = state(rig)
+    before = scene_state(rig)
     run, clips = operators_animate.prepare_run(bpy.context, [strip])
     run = BatchRun(settings=run.settings, clips=clips, cancel_grace_s=120.0)  # a loaded machine may be slow to
     # react to cancel: don't let the kill-after-grace path decide this test
@@ -199,7 +182,7 @@ def test_cancel_stops_the_request_and_keeps_the_backend(rig, backend, speech):
     reports = []
     result = operators_animate.finish_run(bpy.context, run, clips, lambda kind, text: reports.append((kind, text)))
     assert result == {"CANCELLED"} and reports[0][0] == {"WARNING"} and "cancelled" in reports[0][1]
-    assert run.state is animate_job.JobState.CANCELLED and state(rig) == before
+    assert run.state is animate_job.JobState.CANCELLED and scene_state(rig) == before
     assert backend_session.current() is not None  # cancelled cleanly: the warm backend is reused
 
 
@@ -237,12 +220,12 @@ def test_save_reload_keeps_takes_settings_and_emotions(rig, backend, speech, tmp
     settings = bpy.context.scene.deeptalk
     settings.alpha, settings.temperature_top, settings.seed, settings.takes = 0.8, 0.6, 42, 2
     assert bpy.ops.deeptalk.animate_strip() == {"FINISHED"}
-    before = state(rig)
+    before = scene_state(rig)
     path = tmp_path / "shot.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
     bpy.ops.wm.open_mainfile(filepath=str(path))
     reloaded = rig_mod.find_rigs(bpy.context.scene)[0]
-    assert state(reloaded) == before
+    assert scene_state(reloaded) == before
     settings = bpy.context.scene.deeptalk
     assert (settings.alpha, settings.temperature_top, settings.seed, settings.takes) == (
         pytest.approx(0.8), pytest.approx(0.6), 42, 2)
@@ -255,7 +238,7 @@ def test_killed_backend_leaves_existing_animation_untouched(rig, backend, speech
     set_fps(24)
     add_strip(speech["clip0"], name="kept", frame_start=1, trim=(0, 0))
     assert bpy.ops.deeptalk.animate_strip() == {"FINISHED"}
-    before = state(rig)
+    before = scene_state(rig)
     strip = add_strip(speech["long"], name="long", frame_start=300, trim=(0, 0))
     client = backend_session.current()
     assert client is not None
@@ -271,5 +254,5 @@ def test_killed_backend_leaves_existing_animation_untouched(rig, backend, speech
             bpy.ops.deeptalk.animate_strip(strip_name=strip.name)
     finally:
         killer.join()
-    assert state(rig) == before
+    assert scene_state(rig) == before
     assert backend_session.current() is None  # the dead process is dropped; the next request starts afresh

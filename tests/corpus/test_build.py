@@ -19,8 +19,7 @@ from deeptalk.corpus.emotion_styles import EMOTIONS
 from deeptalk.data.clipfile import load_clip
 from deeptalk.data.manifest import read_dataset
 from deeptalk.data.splits import is_speaker_disjoint
-from deeptalk.data.store import ClipStore
-from deeptalk.data.windows import AudioMotionWindows, DEEPairs, MotionWindows
+from deeptalk.train.clipbank import ClipBank
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +85,13 @@ def test_refuses_to_overwrite(corpus: Path) -> None:
         build_corpus(corpus, profile="tiny", seed=7, workers=1, progress=False)
 
 
-def test_store_and_windows_on_the_corpus(corpus: Path) -> None:
-    store = ClipStore.load(corpus, splits=("train",))
-    assert len(store) == 10 and store.speakers == ("gb_f3", "us_m1")
-    torch.manual_seed(0)
-    item = AudioMotionWindows(store, frames=32)[3]
-    assert item["audio"].shape == (20480,) and item["motion"].shape == (32, 53)
-    assert MotionWindows(store, frames=32)[0]["motion"].shape == (32, 53)
-    pair = DEEPairs(store)[1]
-    assert pair["audio"].shape == (32000,) and pair["motion"].shape == (60, 53)
-    test_store = ClipStore.load(corpus, splits=("test",))
-    assert not any(c.speaker_known for c in test_store.clips)
+def test_clip_bank_windows_on_the_corpus(corpus: Path) -> None:
+    bank = ClipBank.load(corpus, ("train",))
+    assert len(bank) == 10 and bank.speakers == ("gb_f3", "us_m1")
+    batch = bank.windows(batch_size=3, frames=32, generator=torch.Generator().manual_seed(0))
+    assert batch.audio.shape == (3, 20480) and batch.motion.shape == (3, 32, 53)
+    assert (batch.visemes >= 0).any()  # the corpus carries viseme labels
+    _, records = read_dataset(corpus)
+    test_voices = {r.speaker for r in records if r.split == "test"}
+    assert test_voices and not test_voices & set(bank.speakers)  # held-out voices get no style of their own
+    assert len(ClipBank.load(corpus, ("test",), speakers=bank.speakers)) == sum(r.split == "test" for r in records)

@@ -10,8 +10,9 @@ import soundfile as sf
 
 from deeptalk.data.clipfile import load_clip
 from deeptalk.data.manifest import read_dataset
-from deeptalk.data.mead import MEAD_EMOTIONS, MeadError, MeadKey, import_mead, parse_mead_path, read_mead_params
-from deeptalk.data.store import ClipStore
+from deeptalk.data.mead import (MEAD_EMOTIONS, MeadError, MeadKey, import_mead, parse_mead_path, read_mead_params,
+                                smooth_motion)
+from deeptalk.train.clipbank import ClipBank
 
 
 def table(frames: int) -> np.ndarray:
@@ -80,7 +81,16 @@ def test_import_mead(tmp_path: Path) -> None:
     np.testing.assert_allclose(clip.jaw[:, 0], 0.1 + np.arange(50) * (30 / 25) / 1000, atol=1e-5)
     np.testing.assert_allclose(clip.exp[:, 7], 7 + np.arange(50) * (30 / 25) / 1000, atol=1e-5)
     assert sf.info(str(out / "clips" / "M003_happy_level2_001.wav")).samplerate == 16000
-    store = ClipStore.load(out, splits=("train", "val", "test"))
-    assert len(store) == 4 and store.speakers == ("M003",)
+    bank = ClipBank.load(out, ("train", "val", "test"))
+    assert len(bank) == 4 and bank.speakers == ("M003",)
     with pytest.raises(MeadError):
         import_mead(tmp_path / "audio", audio, tmp_path / "nothing")
+
+
+def test_smoothing() -> None:
+    t = np.arange(100, dtype=np.float32)
+    ramp = np.stack([t, t**2 / 100], axis=1)
+    np.testing.assert_allclose(smooth_motion(ramp), ramp, atol=1e-3)  # order-2 polynomials pass through
+    noisy = ramp + np.random.default_rng(0).standard_normal(ramp.shape).astype(np.float32)
+    assert np.abs(smooth_motion(noisy) - ramp).mean() < 0.8 * np.abs(noisy - ramp).mean()
+    assert smooth_motion(ramp[:3]).shape == (3, 2)

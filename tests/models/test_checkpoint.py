@@ -92,3 +92,23 @@ def test_wrong_class_and_missing_file_are_reported(tmp_path):
     torch.save({"config": {}, "state_dict": {}, "evil": object()}, tmp_path / "pickled.pt")
     with pytest.raises(Exception, match="(?i)weights"):
         load_checkpoint(tmp_path / "pickled.pt", FerClassifier, FerConfig)
+
+
+def test_half_precision_files_are_half_the_size_and_load_as_float32(tmp_path):
+    torch.manual_seed(0)
+    model = MotionLipReader(LipReaderConfig(num_classes=7, channels=64, dilations=(1, 3)))
+    model.fit_normalization(torch.randn(40, 53) * 2)
+    with torch.no_grad():
+        next(iter(model.parameters())).view(-1)[0] = 1e6  # outside float16's range: must stay float32
+    full = save_checkpoint(tmp_path / "full.pt", model, model.config)
+    half = save_checkpoint(tmp_path / "half.pt", model, model.config, half=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    raw = torch.load(half, weights_only=True)["state_dict"]
+    dtypes = {value.dtype for value in raw.values()}
+    assert torch.float16 in dtypes and torch.float32 in dtypes  # the out-of-range tensor kept its precision
+    loaded = load_checkpoint(half, MotionLipReader, LipReaderConfig).model
+    assert all(p.dtype == torch.float32 for p in loaded.parameters())
+    motion = torch.randn(2, 9, 53)
+    with torch.no_grad():
+        expected, got = model.eval().logits(motion), loaded.logits(motion)
+    assert torch.allclose(got, expected, atol=1e-2 * float(expected.abs().max()))

@@ -16,13 +16,7 @@ TINY_AUDIO = tiny_audio_config()
 EMOTION_DIM = 8
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def build(seed: int = 0) -> tuple[Generator, ThVqvae]:

@@ -19,13 +19,7 @@ from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, em
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tiny_head(vertices: int = 40, seed: int = 0) -> FlameLayer:

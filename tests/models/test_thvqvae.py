@@ -9,13 +9,7 @@ import torch.nn.functional as F
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig, pad_to_multiple
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """The 2 test cores are shared: one intra-op thread avoids OpenMP spin contention."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def smooth_motion(batch: int, frames: int, seed: int = 0) -> torch.Tensor:

@@ -4,8 +4,9 @@ A MEAD parameter file holds one row per video frame and 156 columns:
 expression `[0:50]`, global rotation `[50:53]` (dropped: we animate a still head),
 jaw pose `[53:56]` (axis-angle), shape `[56:156]` (dropped: neutral identity).
 `import_mead` turns a folder of such files plus the matching audio into our dataset
-format (docs/dataset-format.md), resampling motion to 25 fps and audio to 16 kHz, and
-splitting by actor as DEEPTalk does.
+format (docs/dataset-format.md), resampling motion to 25 fps and audio to 16 kHz,
+smoothing the per-frame fits over time (Savitzky-Golay, window 5, order 2, as DEEPTalk
+trains on smoothed motion) and splitting by actor as DEEPTalk does.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.signal import savgol_filter
 
 from deeptalk.audio import SAMPLE_RATE, AudioError, load_audio, write_wav
 from deeptalk.data.clipfile import ClipMotion, save_clip
@@ -100,9 +102,16 @@ def _index(root: Path, exts: tuple[str, ...]) -> dict[MeadKey, Path]:
     return found
 
 
+def smooth_motion(motion: np.ndarray, window: int = 5, order: int = 2) -> np.ndarray:
+    """Savitzky-Golay smoothing along time of (T, D) motion; clips shorter than the window pass through."""
+    if motion.shape[0] < window:
+        return motion.astype(np.float32)
+    return savgol_filter(motion, window, order, axis=0, mode="interp").astype(np.float32)
+
+
 def import_mead(params_dir: str | os.PathLike[str], audio_dir: str | os.PathLike[str],
                 out_dir: str | os.PathLike[str], *, params_fps: float = 25.0,
-                max_clips: int | None = None) -> DatasetInfo:
+                max_clips: int | None = None, smooth: bool = True) -> DatasetInfo:
     """Convert MEAD FLAME parameters + audio into a dataset directory; return its info.
 
     Clips whose audio is missing or unreadable are skipped (and logged). Audio must be a
@@ -131,6 +140,8 @@ def import_mead(params_dir: str | os.PathLike[str], audio_dir: str | os.PathLike
         motion = np.concatenate([exp, jaw], axis=1)  # (T, 53)
         if params_fps != 25.0:
             motion = resample_motion(motion, dst_fps=25.0, src_fps=params_fps)
+        if smooth:
+            motion = smooth_motion(motion)
         write_wav(out / "clips" / f"{key.clip_id}.wav", audio, SAMPLE_RATE)
         save_clip(out / "clips" / f"{key.clip_id}.npz", ClipMotion(
             exp=motion[:, :50], jaw=motion[:, 50:], fps=25.0, emotion=MEAD_EMOTIONS.index(key.emotion),

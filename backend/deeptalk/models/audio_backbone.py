@@ -144,7 +144,8 @@ def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
         data = json.loads(cfg.hf_config_json)
         hf_config = AutoConfig.for_model(data.pop("model_type"), **data)
         return AutoModel.from_config(hf_config)
-    return AutoModel.from_pretrained(str(cfg.hf_path), local_files_only=True)
+    # weights_only: a `pytorch_model.bin` is read without running pickled code (safetensors never can)
+    return AutoModel.from_pretrained(str(cfg.hf_path), local_files_only=True, weights_only=True)
 
 
 class AudioBackbone(Freezable):

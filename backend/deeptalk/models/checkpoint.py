@@ -5,6 +5,9 @@ model as `model_cls(config_cls(**ckpt["config"]))`; configs turn their nested di
 into dataclasses in `__post_init__`, so nested configs round-trip. `extra` may hold only
 what weights_only can read back (dict/list/tuple/str/int/float/bool/None/tensors); that is
 checked before writing. Files are written to a temporary name and renamed into place.
+`half=True` stores floating-point weights as float16 (shipped model folders: half the bytes);
+loading copies them back into the float32 parameters. A tensor outside float16's range stays
+float32.
 """
 
 from __future__ import annotations
@@ -19,6 +22,17 @@ from torch import nn
 
 CHECKPOINT_FORMAT = 1
 _SCALARS = (str, int, float, bool, type(None))
+_FLOAT16_MAX = 60000.0
+
+
+def _half_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Float32 tensors as float16 where every value fits; other tensors unchanged."""
+    out = {}
+    for key, value in state.items():
+        fits = value.is_floating_point() and value.dtype == torch.float32 and (
+            value.numel() == 0 or float(value.detach().abs().max()) < _FLOAT16_MAX)
+        out[key] = value.detach().to(torch.float16) if fits else value
+    return out
 
 
 class LoadedCheckpoint(NamedTuple):
@@ -43,7 +57,8 @@ def _check_plain(value: Any, where: str) -> None:
     raise TypeError(f"{where}: {type(value).__name__} cannot be stored in a weights-only checkpoint")
 
 
-def save_checkpoint(path: str | Path, model: nn.Module, config: Any, extra: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(path: str | Path, model: nn.Module, config: Any, extra: dict[str, Any] | None = None,
+                    *, half: bool = False) -> Path:
     """Write model weights, its dataclass config and plain `extra` data to `path`."""
     if not is_dataclass(config) or isinstance(config, type):
         raise TypeError("config must be a dataclass instance")
@@ -52,7 +67,7 @@ def save_checkpoint(path: str | Path, model: nn.Module, config: Any, extra: dict
         "model": type(model).__name__,
         "config_class": type(config).__name__,
         "config": asdict(config),
-        "state_dict": model.state_dict(),
+        "state_dict": _half_state(model.state_dict()) if half else model.state_dict(),
         "extra": dict(extra or {}),
     }
     _check_plain(payload["config"], "config")

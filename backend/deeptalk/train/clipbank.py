@@ -2,7 +2,9 @@
 
 The corpus (and a MEAD-sized split) fits in RAM, so each trainer samples windows
 straight from arrays: no DataLoader workers, reproducible from one torch.Generator.
-Audio is 16 kHz and motion 25 fps, so frame f starts at sample f * 640.
+On load audio becomes 16 kHz mono and motion 25 fps (other rates are resampled; their
+viseme labels are dropped), and both are cut to the shorter of the two, so frame f
+starts at sample f * 640.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from deeptalk.audio import load_audio
 from deeptalk.data.clipfile import load_clip
 from deeptalk.data.manifest import read_dataset
 from deeptalk.flame.semantics import MOTION_FPS
+from deeptalk.motion_resample import resample_motion
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +70,20 @@ class ClipBank:
         names = speakers or tuple(sorted({r.speaker for r in records if r.split == "train"}))
         clips = []
         for record in chosen:
-            motion = load_clip(root / record.motion)
+            stored = load_clip(root / record.motion)
+            motion, visemes = stored.motion, stored.visemes  # (T, 53), (T,) or None
+            if abs(stored.fps - MOTION_FPS) > 1e-6:
+                motion = resample_motion(motion, src_fps=stored.fps, dst_fps=MOTION_FPS)
+                visemes = None  # labels do not survive resampling
             audio = load_audio(root / record.audio, sample_rate=SAMPLE_RATE).samples
-            frames = min(motion.frames, len(audio) // SAMPLES_PER_FRAME)
+            frames = min(motion.shape[0], len(audio) // SAMPLES_PER_FRAME)
             if frames < 8:
                 log.warning("skipping clip %s: only %d frames", record.id, frames)
                 continue
-            visemes = motion.visemes if motion.visemes is not None else np.full(motion.frames, IGNORE)
+            visemes = visemes if visemes is not None else np.full(frames, IGNORE)
             clips.append(Clip(id=record.id, audio=audio[:frames * SAMPLES_PER_FRAME].astype(np.float32),
-                              motion=motion.motion[:frames], visemes=np.asarray(visemes[:frames], np.int64),
+                              motion=np.asarray(motion[:frames], np.float32),
+                              visemes=np.asarray(visemes[:frames], np.int64),
                               emotion=info.emotions.index(record.emotion), intensity=record.intensity,
                               speaker=names.index(record.speaker) if record.speaker in names else 0))
         log.info("loaded %d clips (%s) from %s", len(clips), "+".join(splits), root)

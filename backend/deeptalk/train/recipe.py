@@ -46,12 +46,12 @@ class RecipeConfig:
     model_id: str = "deeptalk-default-v1"
     generator_stage2_steps: int = 300
     batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
-    budget_fer: float = 60.0
-    budget_lipreader: float = 150.0
-    budget_thvqvae: float = 600.0
-    budget_dee: float = 720.0
-    budget_generator_stage1: float = 1500.0
-    budget_generator_stage2: float = 300.0
+    budget_fer: float = 90.0
+    budget_lipreader: float = 180.0
+    budget_thvqvae: float = 900.0
+    budget_dee: float = 1200.0
+    budget_generator_stage1: float = 2100.0
+    budget_generator_stage2: float = 420.0
 
 
 def _scaled(loop: LoopConfig, scale: float, steps: int | None = None, seconds: float = 0.0) -> LoopConfig:
@@ -121,7 +121,7 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
         out=out, init=stage1, **frozen))
     write_model_dir(model_out, model_id=config.model_id, emotions=train.emotions, dee=dee.eval(),
                     thvqvae=prior.eval(), generator=generator.eval(), fer=fer.eval(), lipreader=lipreader.eval(),
-                    prototypes=prototypes,
+                    prototypes=prototypes, half=True,
                     info={"preset": config.preset, "trained": True, "recipe": asdict(config),
                           "train_clips": len(train), "speakers": list(train.speakers),
                           "stage_seconds": timings, "total_seconds": round(time.monotonic() - began, 1)})

@@ -1,7 +1,9 @@
 """Build the stand-in FLAME-format head and read / write its committed copy.
 
 `build_standin()` is deterministic: the same code gives the same arrays, and
-`write_standin` the same bytes (standin.npz plus the smplx folder files).
+`write_standin` the same bytes (standin.npz plus the smplx folder files). Float arrays are
+rounded to 1e-10 (0.1 nm on a head in metres): libm and SIMD `exp`/`sin` differ in their last
+bits between CPUs, and rounding keeps those differences out of the bytes.
 """
 
 from __future__ import annotations
@@ -44,7 +46,16 @@ def build_standin() -> FlameModel:
         masks=standin_masks(regions), source=SOURCE, masks_source="standin (built with the head)",
     )
     faces, bary = standin_landmarks(model)
-    return replace(model, landmark_faces=faces, landmark_bary=bary)
+    model = replace(model, landmark_faces=faces, landmark_bary=bary)
+    return replace(model, **{name: portable(getattr(model, name)) for name in _FLOAT_FIELDS})
+
+
+_FLOAT_FIELDS = ("v_template", "shapedirs", "exprdirs", "posedirs", "J_regressor", "weights", "landmark_bary")
+
+
+def portable(values: np.ndarray, decimals: int = 10) -> np.ndarray:
+    """Rounded to `decimals` places, with -0.0 made 0.0: the same bytes on every CPU."""
+    return np.round(np.asarray(values, dtype=np.float64), decimals) + 0.0
 
 
 def identity_basis(r: Regions) -> np.ndarray:
