@@ -20,8 +20,9 @@ from typing import Callable
 import torch
 
 from deeptalk.device import resolve_device
+from deeptalk.model_presets import preset_configs
 from deeptalk.models.audio_backbone import AudioBackbone, AudioBackboneConfig
-from deeptalk.models.dee import DEE, DeeConfig
+from deeptalk.models.dee import DEE
 from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
 
 
@@ -52,10 +53,12 @@ def main() -> None:
     wave = torch.randn(1, samples, device=device)
     motion = torch.randn(1, frames, 53, device=device)
     backbone = AudioBackbone(AudioBackboneConfig()).to(device).eval()
-    dee = DEE(DeeConfig()).to(device).eval()
+    mel = AudioBackbone(AudioBackboneConfig(kind="mel")).to(device).eval()
+    dee = DEE(preset_configs("default", num_emotions=5).dee).to(device).eval()
     reader = MotionLipReader(LipReaderConfig(num_classes=16)).to(device).eval()
     rows = {
         "audio backbone": lambda: backbone(wave, frames),
+        "log-mel backbone": lambda: mel(wave, frames),
         "DEE speech": lambda: dee.encode_audio(wave),
         "DEE motion": lambda: dee.encode_motion(motion),
         "lip-reader": lambda: reader.logits(motion),

@@ -1,8 +1,9 @@
 """Matching configs for every network of a model, by preset name.
 
 - "tiny": seconds to build and run; for tests of the server, add-on and pipeline.
-- "default": the embedded model; every part trains on 2 CPU cores (the scratch audio
-  encoder, the CPU-sized DEE, the "default" TH-VQVAE and generator).
+- "default": the embedded model; every part trains on 2 CPU cores (the CPU-sized DEE with a
+  log-mel speech front end, the scratch wav2vec2 content encoder, the "default" TH-VQVAE and
+  generator).
 - "paper": spec sizes for the TH-VQVAE and generator (§3, §4) on the default DEE and
   audio encoders (the paper's emotion2vec / wav2vec2 come in through
   `AudioBackbone.load_pretrained`, not through a preset).
@@ -50,7 +51,7 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
         content_audio = tiny_audio_config()
     else:
         fer = FerConfig(num_classes=num_emotions)
-        dee = DeeConfig(fer=fer)
+        dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"))  # hears prosody within a CPU budget
         lipreader = LipReaderConfig(num_classes=len(VISEMES))
         content_audio = AudioBackboneConfig()
     thvqvae = ThVqvaeConfig.preset(preset)

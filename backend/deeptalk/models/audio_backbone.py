@@ -15,8 +15,11 @@ Kinds:
   `AutoModel.from_pretrained(path, local_files_only=True)` (`AudioBackbone.load_pretrained`).
   Its architecture is copied into the config (`hf_config_json`), so a checkpoint rebuilds
   the network without the folder; the weights come from the checkpoint's state dict.
-- "scratch": a `Wav2Vec2Model` built from the small sizes in the config (the embedded default;
-  LayerNorm feature encoder so zero padding cannot leak into valid frames through GroupNorm).
+- "scratch": a `Wav2Vec2Model` built from the small sizes in the config (the embedded default's
+  content encoder; LayerNorm feature encoder so zero padding cannot leak into valid frames).
+- "mel": the same small model with its CNN feature encoder replaced by a log-mel front end
+  (`deeptalk.models.log_mel`, 100 Hz, `conv_dim[-1]` channels): the embedded default's DEE
+  speech branch, which must hear prosody within a CPU training budget.
 
 Decisions:
 - Freezing: `freeze_feature_encoder` freezes the CNN; `frozen_layers = k > 0` also freezes the
@@ -49,10 +52,11 @@ from torch import nn
 
 from deeptalk.models.config_tools import int_tuple, require, set_field
 from deeptalk.models.freezing import Freezable
+from deeptalk.models.log_mel import LogMelFeatures
 
 log = logging.getLogger(__name__)
 
-KINDS = ("scratch", "pretrained")
+KINDS = ("scratch", "pretrained", "mel")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -140,6 +144,10 @@ def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
 
     if cfg.kind == "scratch":
         return Wav2Vec2Model(_scratch_hf_config(cfg))
+    if cfg.kind == "mel":
+        model = Wav2Vec2Model(_scratch_hf_config(cfg))
+        model.feature_extractor = LogMelFeatures(cfg.conv_dim[-1])
+        return model
     if cfg.hf_config_json:
         data = json.loads(cfg.hf_config_json)
         hf_config = AutoConfig.for_model(data.pop("model_type"), **data)
@@ -161,13 +169,14 @@ class AudioBackbone(Freezable):
         model.config.layerdrop = 0.0
         self.model = model
         self.hidden_size = int(model.config.hidden_size)
-        self.stride = math.prod(int(s) for s in model.config.conv_stride)
-        kernels = [int(k) for k in model.config.conv_kernel]
-        strides = [int(s) for s in model.config.conv_stride]
-        field, jump = 1, 1
-        for k, s in zip(kernels, strides):
-            field, jump = field + (k - 1) * jump, jump * s
-        self.receptive_field = field
+        if isinstance(model.feature_extractor, LogMelFeatures):
+            self.stride, self.receptive_field = LogMelFeatures.stride, LogMelFeatures.receptive_field
+        else:
+            self.stride = math.prod(int(s) for s in model.config.conv_stride)
+            field, jump = 1, 1
+            for k, s in zip(model.config.conv_kernel, model.config.conv_stride):
+                field, jump = field + (int(k) - 1) * jump, jump * int(s)
+            self.receptive_field = field
         self.proj = nn.Linear(self.hidden_size, config.output_dim) if config.output_dim else None
         self.output_dim = config.output_dim or self.hidden_size
         self._frozen_parts = self._apply_freezing()

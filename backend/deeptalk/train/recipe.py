@@ -49,7 +49,7 @@ class RecipeConfig:
     budget_fer: float = 90.0
     budget_lipreader: float = 180.0
     budget_thvqvae: float = 900.0
-    budget_dee: float = 1200.0
+    budget_dee: float = 900.0
     budget_generator_stage1: float = 2100.0
     budget_generator_stage2: float = 420.0
 
