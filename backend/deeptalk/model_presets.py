@@ -53,7 +53,7 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
         fer = FerConfig(num_classes=num_emotions)
         dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"))  # hears prosody within a CPU budget
         lipreader = LipReaderConfig(num_classes=len(VISEMES))
-        content_audio = AudioBackboneConfig()
+        content_audio = AudioBackboneConfig(min_std=0.005)  # -46 dBFS: room tone in pauses stays quiet
     thvqvae = ThVqvaeConfig.preset(preset)
     generator = GeneratorConfig.preset(preset, audio=content_audio, prior=thvqvae, emotion_dim=dee.embed_dim,
                                        num_styles=num_styles)

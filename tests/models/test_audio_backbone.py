@@ -178,3 +178,13 @@ def test_scratch_backbone_overfits_a_tiny_batch():
         optim.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] / 10
+
+
+def test_min_std_keeps_quiet_audio_quiet() -> None:
+    torch.manual_seed(0)
+    loud, hiss = 0.1 * torch.randn(1, 16000), 1e-3 * torch.randn(1, 16000)  # speech level, -60 dB room tone
+    assert torch.allclose(normalize_waveform(loud, min_std=0.005), normalize_waveform(loud), atol=1e-6)
+    assert normalize_waveform(hiss).std() > 0.9  # without a floor, hiss is blown up to unit variance
+    assert normalize_waveform(hiss, min_std=0.005).std() < 0.25  # with one, it stays 5x quieter than speech
+    lengths = torch.tensor([8000])
+    assert normalize_waveform(hiss, lengths, min_std=0.005)[0, 8000:].abs().max() == 0  # padding stays 0

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--thvqvae", type=Path, help="trained thvqvae.pt (generator)")
     parser.add_argument("--lipreader", type=Path, help="trained lipreader.pt (generator)")
     parser.add_argument("--init", type=Path, help="generator.pt of stage 1 (generator --stage 2)")
-    parser.add_argument("--stage-number", dest="stage_number", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--stage-number", "--stage", dest="stage_number", type=int, default=1, choices=(1, 2))
     parser.add_argument("--work", type=Path, default=Path("runs/default"), help="recipe work folder (all)")
     parser.add_argument("--preset", default="default", choices=("tiny", "default", "paper"), help="(all)")
     parser.add_argument("--profile", default="default", choices=("tiny", "default"), help="corpus (all)")

@@ -79,6 +79,10 @@ class AudioBackboneConfig:
     freeze_feature_encoder: bool = False
     frozen_layers: int = 0  # 0 none, k first k layers (+ projection), -1 all
     output_dim: int | None = None  # None: no projection, C = hidden size
+    # floor of the per-clip standard deviation when normalising: audio quieter than this is not
+    # blown up to unit variance (room tone in a long pause stays quiet); 0 = always unit variance,
+    # what HF feature extractors do and pretrained models expect
+    min_std: float = 0.0
     target_fps: float = 25.0
     sample_rate: int = 16000
 
@@ -98,6 +102,7 @@ class AudioBackboneConfig:
         require(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
         require(self.frozen_layers >= -1, "frozen_layers must be >= -1")
         require(self.output_dim is None or self.output_dim >= 1, "output_dim must be None or >= 1")
+        require(self.min_std >= 0.0, "min_std must be >= 0")
         require(self.target_fps > 0 and self.sample_rate > 0, "target_fps and sample_rate must be > 0")
 
 
@@ -110,18 +115,19 @@ def frames_for_samples(num_samples: int | torch.Tensor, *, fps: float = 25.0,
     return max(1, math.ceil(num_samples * fps / sample_rate - 1e-9))
 
 
-def normalize_waveform(wave: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-    """Zero mean / unit variance per clip over its valid samples; padding set to 0: (B, S) -> (B, S)."""
+def normalize_waveform(wave: torch.Tensor, lengths: torch.Tensor | None = None, min_std: float = 0.0) -> torch.Tensor:
+    """Zero mean / unit variance per clip over its valid samples (dividing by at least `min_std`);
+    padding set to 0: (B, S) -> (B, S)."""
     batch, samples = wave.shape
     if lengths is None:
         mean = wave.mean(dim=1, keepdim=True)  # (B, 1)
         var = wave.var(dim=1, unbiased=False, keepdim=True)  # (B, 1)
-        return (wave - mean) / torch.sqrt(var + 1e-7)
+        return (wave - mean) / torch.sqrt(var + 1e-7).clamp_min(min_std)
     valid = (torch.arange(samples, device=wave.device)[None, :] < lengths.to(wave.device)[:, None]).to(wave.dtype)
     count = valid.sum(dim=1, keepdim=True).clamp_min(1.0)  # (B, 1)
     mean = (wave * valid).sum(dim=1, keepdim=True) / count  # (B, 1)
     var = ((wave - mean).pow(2) * valid).sum(dim=1, keepdim=True) / count  # (B, 1)
-    return (wave - mean) / torch.sqrt(var + 1e-7) * valid  # (B, S)
+    return (wave - mean) / torch.sqrt(var + 1e-7).clamp_min(min_std) * valid  # (B, S)
 
 
 def _scratch_hf_config(cfg: AudioBackboneConfig) -> Any:
@@ -255,7 +261,7 @@ class AudioBackbone(Freezable):
         if num_frames < 1:
             raise ValueError(f"num_frames must be >= 1, got {num_frames}")
         batch, samples = wave.shape
-        x = normalize_waveform(wave.float(), lengths)  # (B, S)
+        x = normalize_waveform(wave.float(), lengths, self.config.min_std)  # (B, S)
         if samples < self.receptive_field:
             x = F.pad(x, (0, self.receptive_field - samples))  # (B, S')
         feats = self.model.feature_extractor(x)  # (B, Ccnn, T50)
