@@ -45,6 +45,7 @@ from deeptalk.models.dee import DEE
 from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
 from deeptalk.models.generator import Generator
 from deeptalk.models.thvqvae import ThVqvae
+from deeptalk.noise_gate import gate_quiet
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class PipelineConfig:
     emotion_window_s: float = 2.0
     emotion_batch: int = 16         # DEE windows per call
     style: int = 0                  # generator style id
+    gate_dbfs: float | None = -50.0  # content audio below this RMS (per 40 ms) is muted; None: no gate
 
     def __post_init__(self) -> None:
         if self.window_frames < 8 or self.window_frames % 4:
@@ -209,7 +211,10 @@ class Pipeline:
         style = torch.full((takes,), self.config.style, dtype=torch.long, device=self.device)
         for i, (start, end) in enumerate(windows):
             frames = end - start
-            chunk = torch.from_numpy(source.read(start * SAMPLES_PER_FRAME, end * SAMPLES_PER_FRAME))  # (frames*640,)
+            chunk = source.read(start * SAMPLES_PER_FRAME, end * SAMPLES_PER_FRAME)  # (frames*640,)
+            if self.config.gate_dbfs is not None:
+                chunk = gate_quiet(chunk, self.config.gate_dbfs)  # room tone -> silence (see noise_gate)
+            chunk = torch.from_numpy(chunk)
             content = self.generator.content(chunk[None].to(self.device), frames)  # (1, frames, C)
             motion = self.generator.sample(content.expand(takes, -1, -1), z, style, self.thvqvae,
                                            temperature_top=t_top, temperature_bottom=t_bottom,
