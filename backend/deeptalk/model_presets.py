@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deeptalk.corpus.visemes import VISEMES
+from deeptalk.flame.semantics import ARTICULATION_CHANNELS
 from deeptalk.models.audio_backbone import AudioBackboneConfig
 from deeptalk.models.dee import DeeConfig
 from deeptalk.models.fer import FerConfig
@@ -52,7 +53,7 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
     else:
         fer = FerConfig(num_classes=num_emotions)
         dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"))  # hears prosody within a CPU budget
-        lipreader = LipReaderConfig(num_classes=len(VISEMES))
+        lipreader = LipReaderConfig(num_classes=len(VISEMES), read_channels=ARTICULATION_CHANNELS)
         content_audio = AudioBackboneConfig(min_std=0.005)  # -46 dBFS: room tone in pauses stays quiet
     thvqvae = ThVqvaeConfig.preset(preset)
     generator = GeneratorConfig.preset(preset, audio=content_audio, prior=thvqvae, emotion_dim=dee.embed_dim,

@@ -85,3 +85,21 @@ def test_feature_loss_is_zero_on_reference_and_drives_motion_towards_it():
         optim.step()
     assert loss.item() < first / 2
     assert all(p.grad is None for p in reader.parameters())
+
+
+def test_read_channels_ignore_everything_else() -> None:
+    from deeptalk.flame.semantics import ARTICULATION_CHANNELS
+
+    torch.manual_seed(0)
+    reader = MotionLipReader(LipReaderConfig(num_classes=5, read_channels=ARTICULATION_CHANNELS)).eval()
+    reader.fit_normalization(torch.randn(200, 53))
+    motion = torch.randn(1, 30, 53)
+    other = motion.clone()
+    unread = [c for c in range(53) if c not in ARTICULATION_CHANNELS]
+    other[..., unread] += 5.0 * torch.randn(1, 30, len(unread))  # smiles, brows, blinks change
+    with torch.no_grad():
+        assert torch.equal(reader.logits(motion), reader.logits(other))
+        other[..., ARTICULATION_CHANNELS[0]] += 1.0  # the lips change
+        assert not torch.equal(reader.logits(motion), reader.logits(other))
+    with pytest.raises(ValueError, match="read_channels"):
+        LipReaderConfig(num_classes=5, read_channels=(60,))

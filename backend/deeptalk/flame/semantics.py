@@ -52,6 +52,14 @@ assert len(EXPRESSION_COMPONENTS) == EXPRESSION_DIM
 
 COMPONENT_INDEX: dict[str, int] = {name: i for i, name in enumerate(EXPRESSION_COMPONENTS)}
 
+# Motion channels that shape speech on the stand-in: the lip components and the jaw (what the
+# default lip-reader reads; emotion channels such as smile or brows say nothing about visemes).
+ARTICULATION_CHANNELS: tuple[int, ...] = (
+    *(COMPONENT_INDEX[name] for name in ("lips_part", "lip_pucker", "lip_stretch", "lip_press", "upper_lip_raise",
+                                         "lower_lip_depress", "lip_funnel", "lower_lip_tuck")),
+    EXPRESSION_DIM, EXPRESSION_DIM + 1, EXPRESSION_DIM + 2,
+)
+
 # FLAME's kinematic tree: global root, neck, jaw, left eye, right eye.
 JOINT_NAMES: tuple[str, ...] = ("global", "neck", "jaw", "eye_L", "eye_R")
 JOINT_PARENTS: tuple[int, ...] = (-1, 0, 1, 1, 1)

@@ -45,9 +45,14 @@ class LipReaderConfig:
     dilations: tuple[int, ...] = (1, 2, 4, 1)
     dropout: float = 0.1
     use_velocity: bool = True
+    # motion channels it reads (empty: all `input_dim`); the default preset reads only the lips
+    # and jaw (`flame.semantics.ARTICULATION_CHANNELS`) so emotion channels cannot sway it
+    read_channels: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         set_field(self, "dilations", int_tuple(self.dilations, "dilations"))
+        set_field(self, "read_channels", int_tuple(self.read_channels, "read_channels"))
+        require(all(0 <= c < self.input_dim for c in self.read_channels), "read_channels must index the input")
         require(self.num_classes >= 2, "num_classes must be >= 2")
         require(self.input_dim >= 1 and self.channels >= 1, "input_dim and channels must be >= 1")
         require(self.kernel_size >= 1 and self.kernel_size % 2 == 1, "kernel_size must be odd")
@@ -76,8 +81,10 @@ class MotionLipReader(Freezable):
     def __init__(self, config: LipReaderConfig) -> None:
         super().__init__()
         self.config = config
-        self.norm = Standardizer(dim=config.input_dim)
-        in_dim = config.input_dim * (2 if config.use_velocity else 1)
+        read = config.read_channels or tuple(range(config.input_dim))
+        self.register_buffer("read", torch.tensor(read, dtype=torch.long), persistent=False)  # (R,)
+        self.norm = Standardizer(dim=len(read))
+        in_dim = len(read) * (2 if config.use_velocity else 1)
         self.inp = nn.Linear(in_dim, config.channels)
         self.blocks = nn.ModuleList(
             _ConvBlock(channels=config.channels, kernel_size=config.kernel_size, dilation=d, dropout=config.dropout)
@@ -96,13 +103,13 @@ class MotionLipReader(Freezable):
 
     def fit_normalization(self, frames: torch.Tensor) -> None:
         """Set the input standardisation from training frames (..., input_dim)."""
-        self.norm.fit(frames)
+        self.norm.fit(frames[..., self.read.to(frames.device)])
 
     def features(self, motion: torch.Tensor) -> torch.Tensor:
         """motion (B, T, in) -> (B, T, channels), the normalised output of the last block."""
         if motion.dim() != 3 or motion.shape[-1] != self.config.input_dim:
             raise ValueError(f"motion must be (B, T, {self.config.input_dim}), got {tuple(motion.shape)}")
-        x = self.norm(motion)  # (B, T, in)
+        x = self.norm(motion[..., self.read])  # (B, T, R)
         if self.config.use_velocity:
             velocity = torch.diff(x, dim=1, prepend=x[:, :1])  # (B, T, in), 0 at frame 0
             x = torch.cat((x, velocity), dim=-1)  # (B, T, 2*in)
