@@ -15,7 +15,7 @@ from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
 from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
                                     emotion_swap_loss, lip_reading_loss, reconstruction_terms, swap_permutation,
-                                    thvqvae_loss, velocity_mse, vertex_mse, weighted_sum)
+                                    thvqvae_loss, velocity_mse, vertex_mse, viseme_loss, weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
 
 
@@ -147,3 +147,17 @@ def test_weighted_sum_and_weights():
     assert weights.as_dict()["swap"] == 2.5e-5 and weights.codes == 0.0
     with pytest.raises(ValueError):
         GeneratorLossWeights(vertex=-1.0)
+
+
+def test_viseme_loss_pushes_motion_toward_the_labelled_visemes() -> None:
+    torch.manual_seed(0)
+    reader = MotionLipReader(LipReaderConfig(num_classes=5, channels=16, dropout=0.0)).freeze()
+    labels = torch.tensor([[1, 1, 3, 3, -100, 2]])
+    pred = torch.zeros(1, 6, 53, requires_grad=True)
+    loss = viseme_loss(reader, pred, labels)
+    expected = F.cross_entropy(reader.logits(pred)[0, [0, 1, 2, 3, 5]], labels[0, [0, 1, 2, 3, 5]])
+    assert torch.allclose(loss, expected)  # the unlabelled frame is left out
+    loss.backward()
+    assert pred.grad is not None and pred.grad.abs().sum() > 0
+    assert all(p.grad is None for p in reader.parameters())  # the reader stays frozen
+    assert float(viseme_loss(reader, pred.detach(), torch.full((1, 6), -100))) == 0.0  # no labels, no loss

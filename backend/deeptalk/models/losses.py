@@ -119,6 +119,17 @@ def lip_reading_loss(reader: MotionLipReader, pred: torch.Tensor, target: torch.
     return lip_feature_loss(reader, pred, target, mask)
 
 
+def viseme_loss(reader: MotionLipReader, pred: torch.Tensor, visemes: torch.Tensor,
+                ignore_index: int = -100) -> torch.Tensor:
+    """Cross-entropy of the frozen lip-reader's viseme logits on generated motion against the
+    clip's viseme labels (where known): pred (B, T, 53), visemes (B, T) -> (). A direct lip-sync
+    signal where labels exist (our corpus); gradients reach `pred` only."""
+    logits = reader.logits(pred)  # (B, T, V)
+    if not bool((visemes != ignore_index).any()):
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits.transpose(1, 2), visemes, ignore_index=ignore_index)
+
+
 # --------------------------------------------------------------------------- codes and totals
 
 
@@ -141,6 +152,7 @@ class GeneratorLossWeights:
     lip: float = 1e-3
     lip_swap: float = 1e-3
     codes: float = 0.0
+    viseme: float = 0.0  # lip-reader cross-entropy against viseme labels (not in the paper)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():

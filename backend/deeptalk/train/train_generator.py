@@ -23,8 +23,8 @@ from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
 from deeptalk.models.generator import Generator, GeneratorConfig
 from deeptalk.models.lipreader import MotionLipReader
 from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
-                                    emotion_swap_loss, lip_reading_loss, reconstruction_terms,
-                                    swap_permutation, weighted_sum)
+                                    emotion_swap_loss, lip_reading_loss, reconstruction_terms, swap_permutation,
+                                    viseme_loss, weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae
 from deeptalk.train.clipbank import IGNORE, ClipBank
 from deeptalk.train.common import finish, flame_layer, mouth_ids, save_config, setup
@@ -109,6 +109,8 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         terms["codes"] = code_cross_entropy(out.logits_top, out.logits_bottom, codes_t, codes_b)
         terms["emotion"] = emotion_consistency_loss(dee, speech, out.motion)
         terms["lip"] = lip_reading_loss(lipreader, out.motion, motion, valid)
+        if weights["viseme"]:
+            terms["viseme"] = viseme_loss(lipreader, out.motion, batch.visemes.to(device), IGNORE)
         if weights["swap"] or weights["lip_swap"]:
             perm = swap_permutation(z.shape[0], device)
             swapped = net(content, z[perm], style, prior, tau=tau).motion
