@@ -1,9 +1,9 @@
 """Matching configs for every network of a model, by preset name.
 
 - "tiny": seconds to build and run; for tests of the server, add-on and pipeline.
-- "default": the embedded model; every part trains on 2 CPU cores (the CPU-sized DEE with a
-  log-mel speech front end, the scratch wav2vec2 content encoder, the "default" TH-VQVAE and
-  generator).
+- "default": the embedded model; every part trains on 2 CPU cores (the CPU-sized DEE and
+  content encoder, both small transformers on a log-mel front end; the "default" TH-VQVAE and
+  generator, whose content features also feed a viseme classifier during training).
 - "paper": spec sizes for the TH-VQVAE and generator (§3, §4) on the default DEE and
   audio encoders (the paper's emotion2vec / wav2vec2 come in through
   `AudioBackbone.load_pretrained`, not through a preset).
@@ -50,12 +50,17 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
                         motion_dim=16, motion_layers=1, num_heads=2, ff_dim=32, gpo_dim=8, dropout=0.0)
         lipreader = LipReaderConfig(num_classes=len(VISEMES), channels=16, dilations=(1, 2), dropout=0.0)
         content_audio = tiny_audio_config()
+        content_classes = len(VISEMES)
     else:
         fer = FerConfig(num_classes=num_emotions)
         dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"))  # hears prosody within a CPU budget
         lipreader = LipReaderConfig(num_classes=len(VISEMES), read_channels=ARTICULATION_CHANNELS)
-        content_audio = AudioBackboneConfig(min_std=0.005)  # -46 dBFS: room tone in pauses stays quiet
+        # log-mel: phonetic detail within a CPU budget; min_std -46 dBFS: room tone in pauses stays quiet
+        content_audio = AudioBackboneConfig(kind="mel", min_std=0.005) if preset == "default" \
+            else AudioBackboneConfig(min_std=0.005)
+        # phonetic supervision for a content encoder trained from scratch (paper: pretrained wav2vec2)
+        content_classes = len(VISEMES) if preset == "default" else 0
     thvqvae = ThVqvaeConfig.preset(preset)
     generator = GeneratorConfig.preset(preset, audio=content_audio, prior=thvqvae, emotion_dim=dee.embed_dim,
-                                       num_styles=num_styles)
+                                       num_styles=num_styles, content_classes=content_classes)
     return PresetConfigs(dee=dee, thvqvae=thvqvae, generator=generator, fer=fer, lipreader=lipreader)

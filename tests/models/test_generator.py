@@ -179,3 +179,30 @@ def test_config_validation_and_prior_check():
     gen, _ = build()
     with pytest.raises(ValueError):
         gen.frame_features(torch.zeros(1, 4, 16), torch.zeros(1, EMOTION_DIM + 1), torch.zeros(1, dtype=torch.long))
+
+
+def test_content_classifier_learns_labels_from_the_content_features():
+    prior_config = ThVqvaeConfig.preset("tiny")
+    config = GeneratorConfig.preset("tiny", audio=TINY_AUDIO, prior=prior_config, emotion_dim=EMOTION_DIM,
+                                    content_classes=3)
+    torch.manual_seed(0)
+    gen = Generator(config=config).train()
+    wave = torch.randn(2, 8 * 640, generator=torch.Generator().manual_seed(3))
+    labels = torch.tensor([[0, 0, 1, 1, 2, 2, -100, -100], [2, 2, 2, 1, 1, 0, 0, 0]])
+    optimiser = torch.optim.Adam(gen.parameters(), lr=3e-3)
+    first = None
+    for _ in range(60):
+        logits = gen.content_logits(gen.content(wave, 8))  # (2, 8, 3)
+        loss = F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=-100)
+        first = float(loss.detach()) if first is None else first
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+    assert float(loss) < 0.2 * first  # the gradient reaches the audio encoder through the head
+    assert gen.top.pre.weight.grad is None  # the classifier does not touch the token heads
+    plain, _ = build()
+    assert plain.content_head is None
+    with pytest.raises(ValueError, match="content classifier"):
+        plain.content_logits(torch.zeros(1, 4, 16))
+    with pytest.raises(ValueError, match="content_classes"):
+        GeneratorConfig(audio=TINY_AUDIO, content_classes=1)

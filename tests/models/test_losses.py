@@ -14,8 +14,9 @@ from deeptalk.models.fer import FerConfig
 from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
 from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
-                                    emotion_swap_loss, lip_reading_loss, reconstruction_terms, swap_permutation,
-                                    thvqvae_loss, velocity_mse, vertex_mse, viseme_loss, weighted_sum)
+                                    emotion_swap_loss, frame_cross_entropy, lip_reading_loss, parameter_mse,
+                                    reconstruction_terms, swap_permutation, thvqvae_loss, velocity_mse, vertex_mse, viseme_loss,
+                                    weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
 
 
@@ -86,6 +87,32 @@ def test_thvqvae_loss_combines_vertex_and_quantiser_terms():
     assert set(logs) == {"vertex", "quant", "perplexity_top", "perplexity_bottom"}
     loss.backward()
     assert model.out_conv.weight.grad.abs().sum() > 0
+
+
+def test_parameter_mse_is_in_units_of_each_channel_scale():
+    target = torch.zeros(1, 2, 3)
+    pred = torch.tensor([[[0.1, 2.0, 0.0], [0.1, 2.0, 0.0]]], requires_grad=True)
+    scale = torch.tensor([0.1, 2.0, 1.0])
+    assert float(parameter_mse(pred, target, scale)) == pytest.approx(2.0 / 3.0)  # one std off on 2 of 3
+    parameter_mse(pred, target, scale).backward()
+    assert pred.grad[0, 0, 0] == pytest.approx(20 * pred.grad[0, 0, 1])  # per unit, a quiet channel weighs more
+    assert float(parameter_mse(pred, target, scale, channels=(1, 2))) == pytest.approx(0.5)  # only those channels
+
+
+def test_thvqvae_loss_adds_the_parameter_term_when_asked():
+    head = tiny_head()
+    model = ThVqvae(config=ThVqvaeConfig.preset("tiny"))
+    motion = torch.randn(2, 12, 53) * 0.3
+    out = model(motion)
+    scale = torch.full((53,), 0.5)
+    plain, _ = thvqvae_loss(out, motion, head, vertex_weight=10.0)
+    loss, logs = thvqvae_loss(out, motion, head, vertex_weight=10.0, parameter_weight=3.0, parameter_scale=scale,
+                              parameter_channels=(0, 50))
+    term = parameter_mse(out.motion, motion, scale, (0, 50))
+    assert torch.allclose(loss, plain + 3.0 * term, rtol=1e-5)
+    assert logs["parameter"] == pytest.approx(float(term), rel=1e-5)
+    with pytest.raises(ValueError, match="parameter_scale"):
+        thvqvae_loss(out, motion, head, parameter_weight=1.0)
 
 
 def test_emotion_consistency_is_bce_of_the_dee_logits_and_trains_the_motion():
@@ -161,3 +188,15 @@ def test_viseme_loss_pushes_motion_toward_the_labelled_visemes() -> None:
     assert pred.grad is not None and pred.grad.abs().sum() > 0
     assert all(p.grad is None for p in reader.parameters())  # the reader stays frozen
     assert float(viseme_loss(reader, pred.detach(), torch.full((1, 6), -100))) == 0.0  # no labels, no loss
+
+
+def test_frame_cross_entropy_ignores_unlabelled_frames() -> None:
+    logits = torch.randn(2, 4, 6, requires_grad=True)
+    labels = torch.tensor([[1, -100, 5, 0], [-100, -100, 2, 2]])
+    known = labels != -100
+    expected = F.cross_entropy(logits[known], labels[known])
+    assert torch.allclose(frame_cross_entropy(logits, labels), expected)
+    empty = frame_cross_entropy(logits, torch.full((2, 4), -100))
+    assert float(empty.detach()) == 0.0
+    empty.backward()  # still part of the graph: a batch without labels does not break the step
+    assert logits.grad is not None

@@ -39,6 +39,19 @@ def test_other_fps_is_resampled_and_lengths_cut_to_match(make_dataset) -> None:
     assert (clip.visemes == IGNORE).all()  # labels do not survive resampling
 
 
+def test_channel_scale_is_the_floored_std_of_every_frame(make_dataset) -> None:
+    root = make_dataset([{"speaker": "a", "emotion": "happy", "split": "train"},
+                         {"speaker": "b", "emotion": "sad", "split": "train", "frames": 20}])
+    bank = ClipBank.load(root, ("train",))
+    scale = bank.channel_scale()
+    std = torch.from_numpy(bank.all_frames()).std(0)
+    assert scale.shape == (53,) and bool((scale >= std - 1e-7).all())
+    floor = 0.25 * float(std.median())
+    moving = std > floor
+    torch.testing.assert_close(scale[moving], std[moving])
+    assert bool((scale[~moving] == max(1e-3, floor)).all())
+
+
 def test_windows_are_aligned_and_reproducible(make_dataset) -> None:
     root = make_dataset([{"speaker": "a", "emotion": "happy", "split": "train"},
                          {"speaker": "b", "emotion": "sad", "split": "train", "frames": 20}])

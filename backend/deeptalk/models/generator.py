@@ -49,6 +49,10 @@ class GeneratorConfig:
     prior_dim: int = 128
     codes_top: int = 256
     codes_bottom: int = 256
+    # > 0: a linear viseme classifier on the content features, trained with frame labels where
+    # the data has them (our corpus): phonetic supervision for a content encoder trained from
+    # scratch, standing in for a pretrained wav2vec2's. Not used at inference.
+    content_classes: int = 0
 
     def __post_init__(self) -> None:
         set_field(self, "audio", nested_config(AudioBackboneConfig, self.audio))
@@ -62,10 +66,12 @@ class GeneratorConfig:
             raise ValueError("codebooks need at least 2 codes")
         if not (0 <= self.dropout < 1 and 0 <= self.token_dropout < 1):
             raise ValueError("dropouts must be in [0, 1)")
+        if self.content_classes < 0 or self.content_classes == 1:
+            raise ValueError("content_classes must be 0 (no content classifier) or >= 2")
 
     @staticmethod
     def preset(name: str, *, audio: AudioBackboneConfig, prior: ThVqvaeConfig,
-               emotion_dim: int, num_styles: int = 32) -> GeneratorConfig:
+               emotion_dim: int, num_styles: int = 32, content_classes: int = 0) -> GeneratorConfig:
         """"paper" (spec §4 sizes), "default" (CPU-trainable) or "tiny" (tests), sized to a prior."""
         sizes = {
             "paper": dict(feature_dim=128, model_dim=256, heads=8, ff_dim=256, token_layers=6),
@@ -76,7 +82,7 @@ class GeneratorConfig:
             raise ValueError(f"unknown generator preset {name!r}; choose paper, default or tiny")
         return GeneratorConfig(audio=audio, emotion_dim=emotion_dim, num_styles=num_styles,
                                prior_dim=prior.dim, codes_top=prior.codes_top,
-                               codes_bottom=prior.codes_bottom, **sizes[name])
+                               codes_bottom=prior.codes_bottom, content_classes=content_classes, **sizes[name])
 
     def check_prior(self, prior: ThVqvaeConfig) -> None:
         """Raise ValueError if this generator was not built for `prior`."""
@@ -160,10 +166,17 @@ class Generator(nn.Module):
         self.frame_out = nn.Linear(2 * c.feature_dim, c.feature_dim)
         self.top = _TokenHead(c_in=4 * c.feature_dim, config=c, num_codes=c.codes_top)
         self.bottom = _TokenHead(c_in=2 * c.feature_dim + c.prior_dim, config=c, num_codes=c.codes_bottom)
+        self.content_head = nn.Linear(self.audio.output_dim, c.content_classes) if c.content_classes else None
 
     def content(self, wave: torch.Tensor, num_frames: int) -> torch.Tensor:
         """Speech content features: wave (B, S) 16 kHz -> (B, num_frames, C_audio)."""
         return self.audio(wave, num_frames)
+
+    def content_logits(self, content: torch.Tensor) -> torch.Tensor:
+        """Viseme logits of the content features (training only): (B, T, C_audio) -> (B, T, V)."""
+        if self.content_head is None:
+            raise ValueError("this generator has no content classifier (content_classes = 0)")
+        return self.content_head(content)
 
     def frame_features(self, content: torch.Tensor, emotion: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """content (B, T, C_audio), emotion (B, D), style (B,) int -> (B, T, F)."""

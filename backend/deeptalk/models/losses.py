@@ -16,7 +16,7 @@ Gumbel alone the generator learns its codes slowly, which matters on a CPU budge
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -64,13 +64,36 @@ def reconstruction_terms(pred: torch.Tensor, target: torch.Tensor, to_vertices: 
     return terms
 
 
+def parameter_mse(pred: torch.Tensor, target: torch.Tensor, scale: torch.Tensor,
+                  channels: Sequence[int] = ()) -> torch.Tensor:
+    """Mean squared error of motion parameters in units of each channel's scale (its training
+    std, floored), over `channels` (empty: all): (B, T, C), (B, T, C), (C,) -> ().
+
+    Vertex MSE is dominated by the jaw (8 mm per std on the stand-in) and all but ignores the
+    lip-shape components (0.3-1.6 mm per std) that tell a /p/ from an /f/ or an /u/; this term
+    weighs every channel by how much it varies, so a motion model keeps them."""
+    error = (pred - target.detach()) / scale.to(pred)  # (B, T, C)
+    if channels:
+        error = error[..., list(channels)]
+    return error.pow(2).mean()
+
+
 def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexFn, *,
-                 vertex_weight: float = 1e6, quant_weight: float = 1.0) -> tuple[torch.Tensor, dict[str, float]]:
-    """Spec §3: vertex_weight * vertex MSE + quant_weight * commitment -> (loss, logged floats)."""
+                 vertex_weight: float = 1e6, quant_weight: float = 1.0, parameter_weight: float = 0.0,
+                 parameter_scale: torch.Tensor | None = None,
+                 parameter_channels: Sequence[int] = ()) -> tuple[torch.Tensor, dict[str, float]]:
+    """Spec §3: vertex_weight * vertex MSE + quant_weight * commitment, plus (ours, off by default)
+    parameter_weight * `parameter_mse` over `parameter_channels` with `parameter_scale` (C,)
+    -> (loss, logged floats)."""
     vertex = reconstruction_terms(output.motion, target, to_vertices)["vertex"]
     loss = vertex_weight * vertex + quant_weight * output.quant_loss
     logs = {"vertex": vertex, "quant": output.quant_loss, "perplexity_top": output.perplexity_top,
             "perplexity_bottom": output.perplexity_bottom}
+    if parameter_weight:
+        if parameter_scale is None:
+            raise ValueError("parameter_weight needs parameter_scale")
+        logs["parameter"] = parameter_mse(output.motion, target, parameter_scale, parameter_channels)
+        loss = loss + parameter_weight * logs["parameter"]
     return loss, {name: float(value.detach()) for name, value in logs.items()}
 
 
@@ -124,10 +147,16 @@ def viseme_loss(reader: MotionLipReader, pred: torch.Tensor, visemes: torch.Tens
     """Cross-entropy of the frozen lip-reader's viseme logits on generated motion against the
     clip's viseme labels (where known): pred (B, T, 53), visemes (B, T) -> (). A direct lip-sync
     signal where labels exist (our corpus); gradients reach `pred` only."""
-    logits = reader.logits(pred)  # (B, T, V)
-    if not bool((visemes != ignore_index).any()):
+    return frame_cross_entropy(reader.logits(pred), visemes, ignore_index)
+
+
+def frame_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, ignore_index: int = -100) -> torch.Tensor:
+    """Frame-wise cross-entropy where labels are known: logits (B, T, V), labels (B, T) -> ()
+    (0, still attached to the graph, when no frame is labelled). The generator's content
+    classifier uses it against the corpus's visemes (`GeneratorLossWeights.content_viseme`)."""
+    if not bool((labels != ignore_index).any()):
         return logits.sum() * 0.0
-    return F.cross_entropy(logits.transpose(1, 2), visemes, ignore_index=ignore_index)
+    return F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=ignore_index)
 
 
 # --------------------------------------------------------------------------- codes and totals
@@ -153,6 +182,7 @@ class GeneratorLossWeights:
     lip_swap: float = 1e-3
     codes: float = 0.0
     viseme: float = 0.0  # lip-reader cross-entropy against viseme labels (not in the paper)
+    content_viseme: float = 0.0  # content-feature viseme classifier (not in the paper; needs content_classes)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():

@@ -20,6 +20,7 @@ from deeptalk.audio import load_audio
 from deeptalk.data.clipfile import load_clip
 from deeptalk.data.manifest import read_dataset
 from deeptalk.flame.semantics import MOTION_FPS
+from deeptalk.models.standardize import Standardizer
 from deeptalk.motion_resample import resample_motion
 
 log = logging.getLogger(__name__)
@@ -95,6 +96,13 @@ class ClipBank:
     def all_frames(self) -> np.ndarray:
         """(N, 53) every motion frame, for normalisation statistics."""
         return np.concatenate([c.motion for c in self.clips])
+
+    def channel_scale(self) -> torch.Tensor:
+        """Each motion channel's std over the bank, floored like the lip-reader's input
+        (`Standardizer`), for losses in units of it (`losses.parameter_mse`): (53,)."""
+        standardizer = Standardizer(dim=self.clips[0].motion.shape[-1])
+        standardizer.fit(torch.from_numpy(self.all_frames()))
+        return standardizer.std.clone()
 
     def windows(self, *, batch_size: int, frames: int, generator: torch.Generator) -> Batch:
         """Random `frames`-long aligned audio/motion windows (clips shorter than that are padded by

@@ -100,7 +100,8 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     lip_cfg = replace(lip_cfg, batch_size=batch(lip_cfg.batch_size))
     lipreader = stage("lipreader", MotionLipReader, LipReaderConfig, lambda out: train_lipreader(
         replace(lip_cfg, loop=_scaled(lip_cfg.loop, s, seconds=b(config.budget_lipreader))), train, val, out))
-    vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev)
+    # the prior keeps most carefully what the lip-reader reads (the lip components and the jaw)
+    vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev, parameter_channels=sizes.lipreader.read_channels)
     vq_cfg = replace(vq_cfg, batch_size=batch(vq_cfg.batch_size))
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
         replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))

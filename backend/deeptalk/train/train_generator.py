@@ -4,7 +4,10 @@ Stage 1: vertex (+ mouth and velocity) reconstruction through FLAME via straight
 Gumbel (tau annealed), emotion consistency through the frozen DEE, the motion lip-reader
 feature loss, and cross-entropy to the TH-VQVAE's own codes of the ground truth (our
 addition: it makes a CPU-sized budget converge; set `weights.codes = 0` for the paper's
-objective). Stage 2 (initialised from stage 1) adds the emotion-swap and swapped lip terms.
+objective). Also ours: a viseme classifier on the content features (`content_viseme`, where the
+generator has one and the data has labels: phonetic supervision for a content encoder trained
+from scratch).
+Stage 2 (initialised from stage 1) adds the emotion-swap and swapped lip terms.
 
 The speech emotion of each training clip is read once, the way inference reads it
 (`deeptalk.emotion_track.read_emotion`), and sampled with `alpha` every step.
@@ -13,6 +16,7 @@ The speech emotion of each training clip is read once, the way inference reads i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import logging
 from pathlib import Path
 
 import torch
@@ -23,13 +27,15 @@ from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
 from deeptalk.models.generator import Generator, GeneratorConfig
 from deeptalk.models.lipreader import MotionLipReader
 from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
-                                    emotion_swap_loss, lip_reading_loss, reconstruction_terms, swap_permutation,
-                                    viseme_loss, weighted_sum)
+                                    emotion_swap_loss, frame_cross_entropy, lip_reading_loss, reconstruction_terms,
+                                    swap_permutation, viseme_loss, weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae
 from deeptalk.train.clipbank import IGNORE, ClipBank
 from deeptalk.train.common import finish, flame_layer, mouth_ids, save_config, setup
 from deeptalk.train.distributed import unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,7 @@ class GeneratorTrainConfig:
                                                                 validate_every=200))
     weights: GeneratorLossWeights = field(default_factory=lambda: GeneratorLossWeights(
         vertex=2e5, mouth_vertex=5e5, mouth_velocity=2e6, emotion=0.05, swap=0.02, lip=0.5, lip_swap=0.2,
-        codes=1.0))
+        codes=1.0, content_viseme=1.0))
     batch_size: int = 16
     frames: int = 64
     alpha: float = 1.0
@@ -92,6 +98,9 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
     weights = config.weights.as_dict()
     if config.stage == 1:
         weights.update(swap=0.0, lip_swap=0.0)
+    if weights["content_viseme"] and config.model.content_classes == 0:
+        log.info("the generator has no content classifier (content_classes = 0): no content_viseme term")
+        weights["content_viseme"] = 0.0
 
     def terms_for(net, batch, emotion_bank, tau, alpha):
         audio, motion = batch.audio.to(device), batch.motion.to(device)
@@ -109,6 +118,9 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         terms["codes"] = code_cross_entropy(out.logits_top, out.logits_bottom, codes_t, codes_b)
         terms["emotion"] = emotion_consistency_loss(dee, speech, out.motion)
         terms["lip"] = lip_reading_loss(lipreader, out.motion, motion, valid)
+        if weights["content_viseme"]:
+            terms["content_viseme"] = frame_cross_entropy(gen.content_logits(content), batch.visemes.to(device),
+                                                          IGNORE)
         if weights["viseme"]:
             terms["viseme"] = viseme_loss(lipreader, out.motion, batch.visemes.to(device), IGNORE)
         if weights["swap"] or weights["lip_swap"]:
