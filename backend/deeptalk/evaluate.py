@@ -6,7 +6,8 @@ argmax codes unless stated). Figures:
   training split's mean pose (the baseline the target compares against);
 - jaw-opening Pearson correlation over all test frames;
 - lip-reading error: viseme token error rate of the frozen motion lip-reader on the
-  generated motion, beside its rate on the ground-truth motion (no rendering);
+  generated motion, beside its rate on the ground-truth motion (no rendering) and on the
+  TH-VQVAE's reconstruction of it (what the generator can reach through its prior);
 - emotion accuracy of generated motion under the FER classifier (clip-mean logits);
 - DEE speech -> motion retrieval R@1 (a hit shares the query's emotion label) and with
   exact pairs;
@@ -57,7 +58,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     mean_pose = torch.from_numpy(train.all_frames().mean(0))  # (53,)
     out: dict[str, float] = {"clips": float(len(test))}
     lve, lve_mean, vq_lve = [], [], []
-    jaw_pred, jaw_true, ter_pred, ter_true, fer_hits = [], [], [], [], []
+    jaw_pred, jaw_true, ter_pred, ter_true, ter_vq, fer_hits = [], [], [], [], [], []
     audio_means, audio_logvars, used_t, used_b = [], [], set(), set()
     with torch.inference_mode():
         for clip in test.clips:
@@ -79,6 +80,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
             if (visemes != IGNORE).any():
                 ter_pred.append(metrics.token_error_rate(visemes, lipreader(pred[None])[0].argmax(-1).numpy()))
                 ter_true.append(metrics.token_error_rate(visemes, lipreader(gt[None])[0].argmax(-1).numpy()))
+                ter_vq.append(metrics.token_error_rate(visemes, lipreader(recon[None])[0].argmax(-1).numpy()))
             fer_hits.append(int(fer(pred[None])[0].mean(0).argmax()) == clip.emotion)
             emb = pipeline.dee.encode_audio(torch.from_numpy(clip.audio[:160000])[None])
             audio_means.append(emb.mean)
@@ -95,6 +97,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
         "jaw_correlation": metrics.pearson(np.concatenate(jaw_pred), np.concatenate(jaw_true)),
         "lipreading_error_generated": float(np.mean(ter_pred)) if ter_pred else float("nan"),
         "lipreading_error_ground_truth": float(np.mean(ter_true)) if ter_true else float("nan"),
+        "lipreading_error_thvqvae": float(np.mean(ter_vq)) if ter_vq else float("nan"),
         "emotion_accuracy_generated": float(np.mean(fer_hits)),
         "dee_r1_emotion": retrieval_recall_at_1(audio_emb, motion_emb, labels),
         "dee_r1_exact": retrieval_recall_at_1(audio_emb, motion_emb),

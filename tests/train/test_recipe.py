@@ -53,6 +53,8 @@ def test_recipe_writes_a_working_model_and_resumes(tiny_corpus, tmp_path):
     assert (work / "fer" / "fer.pt").stat().st_mtime_ns == stamp
     figures = evaluate(model_dir, tiny_corpus, EvalConfig(max_clips=2, diversity_clips=1, diversity_takes=2))
     assert 0.0 <= figures["codebook_usage_top"] <= 1.0 and figures["lip_vertex_error_m"] > 0
+    for name in ("generated", "ground_truth", "thvqvae"):  # the tiny corpus has viseme labels
+        assert np.isfinite(figures[f"lipreading_error_{name}"]) and figures[f"lipreading_error_{name}"] >= 0
     assert figures["diversity_alpha_0"] < 1e-6 < figures["diversity_temperature_1"]
 
 

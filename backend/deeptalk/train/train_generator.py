@@ -46,7 +46,7 @@ class GeneratorTrainConfig:
                                                                 validate_every=200))
     weights: GeneratorLossWeights = field(default_factory=lambda: GeneratorLossWeights(
         vertex=2e5, mouth_vertex=5e5, mouth_velocity=2e6, emotion=0.05, swap=0.02, lip=0.5, lip_swap=0.2,
-        codes=1.0, content_viseme=1.0))
+        codes=1.0, content_viseme=1.0, viseme=0.5))
     batch_size: int = 16
     frames: int = 64
     alpha: float = 1.0
