@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from deeptalk.models.gaussian import GaussianEmbedding
-from deeptalk.models.lipreader import MotionLipReader, lip_feature_loss
+from deeptalk.models.lipreader import MotionLipReader, lip_feature_loss, lipreader_loss
 from deeptalk.models.thvqvae import VqvaeOutput
 
 VertexFn = Callable[[torch.Tensor], torch.Tensor]  # (B, T, 53) -> (B, T, V, 3)
@@ -155,8 +155,8 @@ def frame_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, ignore_index
     (0, still attached to the graph, when no frame is labelled). The generator's content
     classifier uses it against the corpus's visemes (`GeneratorLossWeights.content_viseme`)."""
     if not bool((labels != ignore_index).any()):
-        return logits.sum() * 0.0
-    return F.cross_entropy(logits.transpose(1, 2), labels, ignore_index=ignore_index)
+        return logits.sum() * 0.0  # cross-entropy over no frames would be NaN (MEAD has no viseme labels)
+    return lipreader_loss(logits, labels, ignore_index=ignore_index)
 
 
 # --------------------------------------------------------------------------- codes and totals

@@ -15,8 +15,8 @@ The speech emotion of each training clip is read once, the way inference reads i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
