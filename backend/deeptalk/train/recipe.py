@@ -1,4 +1,4 @@
-"""The whole default recipe: corpus -> FER -> lip-reader -> TH-VQVAE -> DEE -> generator
+"""The whole default recipe: corpus -> FER -> lip-reader -> DEE -> TH-VQVAE -> generator
 (stages 1 and 2) -> model directory -> evaluation. Every stage writes into `work_dir/<stage>/`
 and is skipped when its checkpoint exists, so an interrupted run resumes where it stopped
 (and a stage interrupted mid-way resumes from its own `last.pt`).
@@ -100,15 +100,15 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     lip_cfg = replace(lip_cfg, batch_size=batch(lip_cfg.batch_size))
     lipreader = stage("lipreader", MotionLipReader, LipReaderConfig, lambda out: train_lipreader(
         replace(lip_cfg, loop=_scaled(lip_cfg.loop, s, seconds=b(config.budget_lipreader))), train, val, out))
+    dee_cfg = DeeTrainConfig(model=sizes.dee, device=dev)
+    dee_cfg = replace(dee_cfg, batch_size=batch(dee_cfg.batch_size))
+    dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
+        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, seconds=b(config.budget_dee))), fer, train, val, out))
     # the prior keeps most carefully what the lip-reader reads (the lip components and the jaw)
     vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev, parameter_channels=sizes.lipreader.read_channels)
     vq_cfg = replace(vq_cfg, batch_size=batch(vq_cfg.batch_size))
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
         replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))
-    dee_cfg = DeeTrainConfig(model=sizes.dee, device=dev)
-    dee_cfg = replace(dee_cfg, batch_size=batch(dee_cfg.batch_size))
-    dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
-        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, seconds=b(config.budget_dee))), fer, train, val, out))
     prototypes = build_prototypes(dee, train)
     gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev)
     gen_cfg = replace(gen_cfg, batch_size=batch(gen_cfg.batch_size))
