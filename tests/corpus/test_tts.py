@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from deeptalk.corpus.emotion_styles import EMOTIONS
-from deeptalk.corpus.tts import ClipSpec, RenderConfig, render_clip
+from deeptalk.corpus.emotion_styles import EMOTIONS, sample_style
+from deeptalk.corpus.tts import ClipSpec, RenderConfig, markup, render_clip
 from deeptalk.corpus.voices import VOICE_BY_NAME
 from deeptalk.flame.semantics import COMPONENT_INDEX as C
 
@@ -59,6 +59,15 @@ def test_emotion_is_audible(clips) -> None:
     assert level["angry"] > 1.5 * level["neutral"] > 1.5 * level["sad"]
     length = {e: np.subtract(*speech_span(c)[::-1]) for e, c in clips.items()}
     assert length["sad"] > 1.15 * length["neutral"]
+
+
+def test_happy_and_surprised_sound_different(clips) -> None:
+    # happy is fast with a bouncing pitch through the sentence; surprised slower, rising at the end
+    length = {e: np.subtract(*speech_span(c)[::-1]) for e, c in clips.items()}
+    assert length["happy"] < 0.92 * length["neutral"] < 0.92 * length["surprised"]
+    style = sample_style("happy", 3, np.random.default_rng(0))
+    lifted = markup("Maria said that the brave fox moved away very slowly.", style, np.random.default_rng(0))
+    assert lifted.count("<prosody") >= 3 and lifted.count("<prosody") == lifted.count("</prosody>")
 
 
 def test_emotion_is_visible(clips) -> None:

@@ -93,10 +93,10 @@ def test_parameter_mse_is_in_units_of_each_channel_scale():
     target = torch.zeros(1, 2, 3)
     pred = torch.tensor([[[0.1, 2.0, 0.0], [0.1, 2.0, 0.0]]], requires_grad=True)
     scale = torch.tensor([0.1, 2.0, 1.0])
-    assert float(parameter_mse(pred, target, scale)) == pytest.approx(2.0 / 3.0)  # one std off on 2 of 3
+    assert float(parameter_mse(pred.detach(), target, scale)) == pytest.approx(2.0 / 3.0)  # one std off on 2 of 3
     parameter_mse(pred, target, scale).backward()
     assert pred.grad[0, 0, 0] == pytest.approx(20 * pred.grad[0, 0, 1])  # per unit, a quiet channel weighs more
-    assert float(parameter_mse(pred, target, scale, channels=(1, 2))) == pytest.approx(0.5)  # only those channels
+    assert float(parameter_mse(pred.detach(), target, scale, channels=(1, 2))) == pytest.approx(0.5)  # only those channels
 
 
 def test_thvqvae_loss_adds_the_parameter_term_when_asked():
@@ -113,6 +113,20 @@ def test_thvqvae_loss_adds_the_parameter_term_when_asked():
     assert logs["parameter"] == pytest.approx(float(term), rel=1e-5)
     with pytest.raises(ValueError, match="parameter_scale"):
         thvqvae_loss(out, motion, head, parameter_weight=1.0)
+
+
+def test_thvqvae_loss_without_vertex_weight_skips_the_flame_pass():
+    model = ThVqvae(config=ThVqvaeConfig.preset("tiny"))
+    motion = torch.randn(2, 12, 53) * 0.3
+    out = model(motion)
+    scale = torch.full((53,), 0.5)
+
+    def no_flame(_: torch.Tensor) -> torch.Tensor:
+        raise AssertionError("the FLAME layer ran although the vertex term weighs nothing")
+
+    loss, logs = thvqvae_loss(out, motion, no_flame, vertex_weight=0.0, parameter_weight=2.0, parameter_scale=scale)
+    assert torch.allclose(loss, out.quant_loss + 2.0 * parameter_mse(out.motion, motion, scale), rtol=1e-5)
+    assert "vertex" not in logs and "parameter" in logs
 
 
 def test_emotion_consistency_is_bce_of_the_dee_logits_and_trains_the_motion():

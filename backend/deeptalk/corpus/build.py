@@ -65,7 +65,7 @@ PROFILES: dict[str, CorpusProfile] = {
     "default": CorpusProfile(
         name="default", voices=dict(DEFAULT_SPLIT),
         sentences={"train": 170, "val": 30, "test": 30},
-        clips_per_emotion={"train": 12, "val": 12, "test": 9}),
+        clips_per_emotion={"train": 6, "val": 12, "test": 9}),  # many voices, fewer clips each
     "tiny": CorpusProfile(
         name="tiny", voices={"train": ("us_m1", "gb_f3"), "val": ("nyc_m7",), "test": ("lanc_f4",)},
         sentences={"train": 4, "val": 2, "test": 2},

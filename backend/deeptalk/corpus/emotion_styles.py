@@ -20,7 +20,7 @@ EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "angry", "surprised")
 EMOTION_INDEX: dict[str, int] = {name: i for i, name in enumerate(EMOTIONS)}
 INTENSITIES: tuple[int, ...] = (1, 2, 3)
 INTENSITY_STRENGTH: dict[int, float] = {1: 0.4, 2: 0.7, 3: 1.0}
-CONTOURS = ("none", "lift", "fall_end", "emphasis", "rise_end")
+CONTOURS = ("none", "lift", "bounce", "fall_end", "emphasis", "rise_end")
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ STYLES: dict[str, EmotionStyle] = {
     "happy": EmotionStyle(
         expression=(("smile", 0.85), ("cheek_squint", 0.55), ("lip_stretch", 0.15), ("lips_part", 0.15),
                     ("brow_raise", 0.15)),
-        jaw_offset=0.02, articulation_gain=0.08, rate=0.10, pitch=14, pitch_range=22, volume=15,
-        level_db=2.0, tremolo=0.0, brightness_db=3.0, breathiness=0.0, drive=0.0, contour="lift",
+        jaw_offset=0.02, articulation_gain=0.08, rate=0.18, pitch=14, pitch_range=22, volume=15,
+        level_db=2.0, tremolo=0.0, brightness_db=3.0, breathiness=0.0, drive=0.0, contour="bounce",
         blink_per_min=18.0, accent=("brow_raise", 0.25)),
     "sad": EmotionStyle(
         expression=(("inner_brow_raise", 0.85), ("frown", 0.65), ("chin_raise", 0.35), ("eyes_close", 0.2),
@@ -76,7 +76,7 @@ STYLES: dict[str, EmotionStyle] = {
         blink_per_min=20.0, accent=("brow_lower", 0.25)),
     "surprised": EmotionStyle(
         expression=(("brow_raise", 0.95), ("eyes_wide", 0.8), ("lips_part", 0.35), ("lower_lip_depress", 0.15)),
-        jaw_offset=0.05, articulation_gain=0.15, rate=0.04, pitch=22, pitch_range=35, volume=20,
+        jaw_offset=0.05, articulation_gain=0.15, rate=-0.06, pitch=22, pitch_range=35, volume=20,
         level_db=2.0, tremolo=0.0, brightness_db=2.0, breathiness=0.0, drive=0.0, contour="rise_end",
         blink_per_min=10.0, accent=("brow_raise", 0.3)),
 }

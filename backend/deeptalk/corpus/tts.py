@@ -98,6 +98,9 @@ def markup(text: str, style: ClipStyle, rng: np.random.Generator) -> str:
         first_half = [i for i in long_words if i < max(1, len(words) // 2)] or long_words
         i = int(first_half[rng.integers(len(first_half))])
         wrap(i, i, f'pitch="+{int(35 * v)}%"')
+    elif style.contour == "bounce":  # lively: every other long word lifted, all through the sentence
+        for i in long_words[int(rng.integers(2))::2]:
+            wrap(i, i, f'pitch="+{int(40 * v)}%"')
     elif style.contour == "emphasis":
         i = int(long_words[rng.integers(len(long_words))])
         wrap(i, i, f'volume="+{int(40 * v)}%" pitch="+{int(20 * v)}%" rate="-{int(15 * v)}%"')

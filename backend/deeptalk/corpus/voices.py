@@ -40,7 +40,25 @@ VOICES: tuple[Voice, ...] = (
     Voice("rp_f1", "en-gb-x-rp+f1", 56, 160),
     Voice("carib_m6", "en-029+m6", 44, 172),
     Voice("wmid_f5", "en-gb-x-gbcwmd+f5", 54, 155),
-    # held out
+    # espeak-ng's named variants: other timbres (formants, breath, pitch range) on the same accents
+    Voice("us_andy", "en-us+Andy", 46, 165),
+    Voice("gb_annie", "en+Annie", 54, 168),
+    Voice("scot_klatt2", "en-gb-scotland+klatt2", 45, 160),
+    Voice("carib_steph", "en-029+steph", 55, 170),
+    Voice("us_michael", "en-us+Michael", 44, 158),
+    Voice("gb_shelby", "en+shelby", 53, 172),
+    Voice("rp_travis", "en-gb-x-rp+travis", 47, 155),
+    Voice("wmid_adam", "en-gb-x-gbcwmd+adam", 42, 162),
+    Voice("us_alicia", "en-us+Alicia", 57, 175),
+    Voice("gb_aunty", "en+aunty", 52, 150),
+    Voice("scot_david", "en-gb-scotland+david", 43, 165),
+    Voice("carib_ed", "en-029+ed", 48, 168),
+    Voice("us_linda", "en-us+linda", 56, 160),
+    Voice("rp_belinda", "en-gb-x-rp+belinda", 54, 163),
+    Voice("gb_john", "en+john", 41, 157),
+    Voice("us_max", "en-us+max", 45, 172),
+    Voice("wmid_steph2", "en-gb-x-gbcwmd+steph2", 58, 158),
+    # held out (their accents, New York and Lancaster, are in no training voice)
     Voice("nyc_m7", "en-us-nyc+m7", 45, 168),
     Voice("lanc_f4", "en-gb-x-gbclan+f4", 57, 163),
     Voice("rp_m5", "en-gb-x-rp+m5", 43, 157),
@@ -48,7 +66,7 @@ VOICES: tuple[Voice, ...] = (
 VOICE_BY_NAME: dict[str, Voice] = {v.name: v for v in VOICES}
 
 DEFAULT_SPLIT: dict[str, tuple[str, ...]] = {
-    "train": tuple(v.name for v in VOICES[:11]),
+    "train": tuple(v.name for v in VOICES[:-3]),
     "val": ("nyc_m7",),
     "test": ("lanc_f4", "rp_m5"),
 }

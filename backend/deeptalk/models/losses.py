@@ -50,13 +50,13 @@ def velocity_mse(pred_v: torch.Tensor, target_v: torch.Tensor, vertex_ids: torch
 
 def reconstruction_terms(pred: torch.Tensor, target: torch.Tensor, to_vertices: VertexFn,
                          mouth_ids: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
-    """Vertex MSE, and mouth-region vertex and velocity MSE (if `mouth_ids`), from one FLAME pass.
+    """Vertex MSE, and mouth-region vertex and velocity MSE (if `mouth_ids`), from one FLAME pass each.
 
     pred, target (B, T, 53) -> {"vertex", "mouth_vertex", "mouth_velocity"} scalars.
     """
-    b = pred.shape[0]
-    verts = to_vertices(torch.cat([pred, target.detach()], 0))  # (2B, T, V, 3)
-    pred_v, target_v = verts[:b], verts[b:]
+    pred_v = to_vertices(pred)  # (B, T, V, 3)
+    with torch.no_grad():  # a separate pass: the target's half of the backward would be wasted work
+        target_v = to_vertices(target.detach())  # (B, T, V, 3)
     terms = {"vertex": vertex_mse(pred_v, target_v)}
     if mouth_ids is not None:
         terms["mouth_vertex"] = vertex_mse(pred_v, target_v, mouth_ids)
@@ -85,10 +85,12 @@ def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexF
     """Spec §3: vertex_weight * vertex MSE + quant_weight * commitment, plus (ours, off by default)
     parameter_weight * `parameter_mse` over `parameter_channels` with `parameter_scale` (C,)
     -> (loss, logged floats)."""
-    vertex = reconstruction_terms(output.motion, target, to_vertices)["vertex"]
-    loss = vertex_weight * vertex + quant_weight * output.quant_loss
-    logs = {"vertex": vertex, "quant": output.quant_loss, "perplexity_top": output.perplexity_top,
+    loss = quant_weight * output.quant_loss
+    logs = {"quant": output.quant_loss, "perplexity_top": output.perplexity_top,
             "perplexity_bottom": output.perplexity_bottom}
+    if vertex_weight or not parameter_weight:  # the FLAME pass is most of a step's cost: skip it when unweighted
+        logs["vertex"] = reconstruction_terms(output.motion, target, to_vertices)["vertex"]
+        loss = loss + vertex_weight * logs["vertex"]
     if parameter_weight:
         if parameter_scale is None:
             raise ValueError("parameter_weight needs parameter_scale")

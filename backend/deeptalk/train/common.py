@@ -67,13 +67,16 @@ LOSS_REGIONS = ("mouth", "lips")
 LOSS_STRIDE = 8
 
 
-def flame_layer(flame: str | Path | None, device: torch.device) -> FlameLayer:
+def flame_layer(flame: str | Path | None, device: torch.device, *, stride: int = LOSS_STRIDE,
+                regions: tuple[str, ...] = LOSS_REGIONS) -> FlameLayer:
     """The FLAME layer losses run through (the user's model, or the stand-in head), on a vertex
-    subset: every mouth/lip vertex plus every 8th vertex of the head. Losses are means, so this
-    weights the mouth more and costs a fraction of the full mesh."""
+    subset: every vertex of `regions` plus every `stride`-th vertex of the head. Losses are means,
+    so this weights those regions more and costs a fraction of the full mesh."""
+    if stride < 1:
+        raise ValueError("stride must be >= 1")
     model = load_flame(flame or standin_flame_dir() / "standin.npz")
-    ids = [torch.arange(0, model.num_vertices, LOSS_STRIDE)]
-    ids += [torch.from_numpy(model.masks[name]).long() for name in LOSS_REGIONS if name in model.masks]
+    ids = [torch.arange(0, model.num_vertices, stride)]
+    ids += [torch.from_numpy(model.masks[name]).long() for name in regions if name in model.masks]
     return FlameLayer(model, vertex_ids=torch.cat(ids)).to(device)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from deeptalk.model_presets import preset_configs
-from deeptalk.models.losses import thvqvae_loss
+from deeptalk.models.losses import reconstruction_terms, thvqvae_loss
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
 from deeptalk.train.clipbank import ClipBank
 from deeptalk.train.common import finish, flame_layer, save_config, setup
@@ -31,6 +31,10 @@ class VqvaeTrainConfig:
     # channels the parameter term covers (empty: all); the default recipe gives the articulation
     # channels (`flame.semantics.ARTICULATION_CHANNELS`), what the lip-reader reads
     parameter_channels: tuple[int, ...] = ()
+    # vertices the vertex term covers: every `vertex_stride`-th of the head plus all of `vertex_regions`
+    # (the FLAME pass is most of a step's cost; see `common.flame_layer`)
+    vertex_stride: int = 32
+    vertex_regions: tuple[str, ...] = ("lips",)
     flame: str | None = None
     device: str = "auto"
 
@@ -38,7 +42,7 @@ class VqvaeTrainConfig:
 def train_vqvae(config: VqvaeTrainConfig, train: ClipBank, val: ClipBank, out: Path) -> ThVqvae:
     device, info = setup(config.device, config.loop.seed)
     save_config(config, out / "config.json")
-    layer = flame_layer(config.flame, device)
+    layer = flame_layer(config.flame, device, stride=config.vertex_stride, regions=config.vertex_regions)
     model = ThVqvae(config.model).to(device)
     val_batch = val.windows(batch_size=128, frames=config.frames, generator=torch.Generator().manual_seed(1))
     weights = dict(vertex_weight=config.vertex_weight, quant_weight=config.quant_weight,
@@ -51,10 +55,14 @@ def train_vqvae(config: VqvaeTrainConfig, train: ClipBank, val: ClipBank, out: P
 
     def validate(net):
         motion = val_batch.motion.to(device)
-        _, logs = thvqvae_loss(net(motion), motion, layer, **weights)
+        output = net(motion)
+        _, logs = thvqvae_loss(output, motion, layer, **weights)
+        vertex = float(reconstruction_terms(output.motion, motion, layer)["vertex"])
         usage = unwrap_model(net).codebook_report()
         extra = {"val_parameter": logs["parameter"]} if "parameter" in logs else {}
-        return {"val_loss": logs["vertex"], **extra, **{f"val_{k}": float(v) for k, v in usage.items()}}
+        # best checkpoint by vertex error, or by the parameter error when that is the only objective
+        score = vertex if config.vertex_weight or "parameter" not in logs else logs["parameter"]
+        return {"val_loss": score, "val_vertex": vertex, **extra, **{f"val_{k}": float(v) for k, v in usage.items()}}
 
     wrapped = wrap_model(model, info, device)
     run_loop(model=wrapped, parameters=list(wrapped.parameters()),
