@@ -138,3 +138,16 @@ def test_dee_overfits_a_tiny_batch_and_ranks_pairs_first():
         logits = dee.audio_visual_logits(audio, mot)
     assert retrieval_recall_at_1(audio, mot) == 1.0
     assert torch.sigmoid(logits).min() > 0.5
+
+
+def test_emotion_classifier_is_optional_and_shared_by_both_branches():
+    assert DEE(tiny_config()).emotion_head is None
+    with pytest.raises(ValueError, match="emotion classifier"):
+        DEE(tiny_config()).emotion_logits(GaussianEmbedding(torch.zeros(1, 8), torch.zeros(1, 8)))
+    torch.manual_seed(0)
+    dee = DEE(tiny_config(emotion_classes=5))
+    audio, motion = dee(torch.randn(3, 8000), torch.randn(3, 12, 53) * 0.2)
+    assert dee.emotion_logits(audio).shape == (3, 5) and dee.emotion_logits(motion).shape == (3, 5)
+    same = GaussianEmbedding(audio.mean, motion.logvar)  # the logits read the mean only
+    assert torch.equal(dee.emotion_logits(same), dee.emotion_logits(audio))
+    assert "emotion_head.weight" in dee.state_dict()

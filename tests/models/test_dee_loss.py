@@ -55,6 +55,18 @@ def test_match_matrix_from_labels():
         match_matrix(4, intensity=intensity)
 
 
+def test_match_matrix_soft_target_for_another_intensity():
+    emotion = torch.tensor([1, 1, 2, 1])
+    intensity = torch.tensor([2, 3, 2, 2])
+    soft = match_matrix(4, emotion=emotion, intensity=intensity, partial=0.4)
+    assert soft[0].tolist() == pytest.approx([1.0, 0.4, 0.0, 1.0])  # other intensity: partly a positive
+    assert soft[2].tolist() == pytest.approx([0.0, 0.0, 1.0, 0.0])  # other emotion: a negative
+    assert torch.equal(match_matrix(4, emotion=emotion, intensity=intensity, partial=0.0),
+                       match_matrix(4, emotion=emotion, intensity=intensity))
+    with pytest.raises(ValueError, match="partial"):
+        match_matrix(4, emotion=emotion, intensity=intensity, partial=1.0)
+
+
 def test_loss_value_is_weighted_bce_plus_kl():
     a, m = random_embedding(3, 4, seed=6), random_embedding(3, 4, seed=7)
     criterion = DeeLoss(init_scale=2.0, init_shift=1.0, vib_beta=0.1)

@@ -69,6 +69,8 @@ class DeeConfig:
     loss_init_scale: float = 5.0
     loss_init_shift: float = 5.0
     vib_beta: float = 1e-6
+    # > 0: a linear emotion classifier on both branches' means, a training aid (`emotion_logits`)
+    emotion_classes: int = 0
 
     def __post_init__(self) -> None:
         set_field(self, "audio", nested_config(AudioBackboneConfig, self.audio))
@@ -82,6 +84,7 @@ class DeeConfig:
         require(self.gpo_temperature > 0 and self.max_seconds > 0 and self.motion_fps > 0,
                 "gpo_temperature, max_seconds and motion_fps must be > 0")
         require(self.vib_beta >= 0, "vib_beta must be >= 0")
+        require(self.emotion_classes >= 0, "emotion_classes must be >= 0")
 
 
 class DEE(Freezable):
@@ -103,6 +106,7 @@ class DEE(Freezable):
                                                       layers=config.motion_layers, **branch)
         self.criterion = DeeLoss(init_scale=config.loss_init_scale, init_shift=config.loss_init_shift,
                                  vib_beta=config.vib_beta)
+        self.emotion_head = nn.Linear(config.embed_dim, config.emotion_classes) if config.emotion_classes else None
 
     @property
     def embed_dim(self) -> int:
@@ -150,6 +154,13 @@ class DEE(Freezable):
                 motion_lengths: torch.Tensor | None = None) -> tuple[GaussianEmbedding, GaussianEmbedding]:
         """Both embeddings of B paired clips."""
         return self.encode_audio(wave, audio_lengths), self.encode_motion(motion, motion_lengths)
+
+    def emotion_logits(self, embedding: GaussianEmbedding) -> torch.Tensor:
+        """Emotion class logits (B, K) of either branch's mean: one linear map shared by both, so
+        training it makes each emotion a region of the joint space (needs `emotion_classes`)."""
+        if self.emotion_head is None:
+            raise ValueError("this DEE has no emotion classifier (DeeConfig.emotion_classes = 0)")
+        return self.emotion_head(embedding.mean)
 
     def audio_visual_logits(self, audio: GaussianEmbedding, motion: GaussianEmbedding) -> torch.Tensor:
         """Row-aligned PCME++ logits -a * CSD + b (B,): BCE of these against 1 is the generator's L_AV."""

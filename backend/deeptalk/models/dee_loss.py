@@ -41,18 +41,23 @@ def paired_sampled_distance(a: GaussianEmbedding, b: GaussianEmbedding) -> torch
 
 
 def match_matrix(batch_size: int, *, emotion: torch.Tensor | None = None,
-                 intensity: torch.Tensor | None = None, device: torch.device | None = None) -> torch.Tensor:
-    """(B, B) float targets: identity, or same emotion (and same intensity when given)."""
+                 intensity: torch.Tensor | None = None, device: torch.device | None = None,
+                 partial: float = 0.0) -> torch.Tensor:
+    """(B, B) float targets: identity, or same emotion (and same intensity when given); with
+    intensities, `partial` is the soft target of the same emotion at another intensity."""
     if emotion is None:
         if intensity is not None:
             raise ValueError("intensity labels need emotion labels")
         return torch.eye(batch_size, device=device)
     if emotion.shape != (batch_size,) or (intensity is not None and intensity.shape != (batch_size,)):
         raise ValueError("emotion and intensity must be (B,) tensors")
-    same = emotion[:, None] == emotion[None, :]  # (B, B)
+    if not 0.0 <= partial < 1.0:
+        raise ValueError("partial must be in [0, 1)")
+    same = (emotion[:, None] == emotion[None, :]).float()  # (B, B)
     if intensity is not None:
-        same = same & (intensity[:, None] == intensity[None, :])
-    return same.to(device=device if device is not None else emotion.device, dtype=torch.float32)
+        level = (intensity[:, None] == intensity[None, :]).float()  # (B, B)
+        same = same * (level + partial * (1.0 - level))
+    return same.to(device=device if device is not None else emotion.device)
 
 
 class DeeLossOutput(NamedTuple):

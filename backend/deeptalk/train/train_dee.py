@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+import torch.nn.functional as F
 
 from deeptalk.emotion_track import EmotionPrototypes, prototypes_from_embeddings, second_windows
 from deeptalk.models.dee import DEE, DeeConfig
-from deeptalk.models.dee_loss import retrieval_recall_at_1
+from deeptalk.models.dee_loss import match_matrix, retrieval_recall_at_1
 from deeptalk.models.fer import FerClassifier
 from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.train.clipbank import ClipBank
@@ -32,7 +33,15 @@ class DeeTrainConfig:
     batch_size: int = 32
     frames: int = 50  # 2.0 s of audio and the same 2.0 s of motion
     use_labels: bool = True
+    # soft target of a pair with the same emotion at another intensity (0: a negative, as released)
+    partial_positive: float = 0.0
+    # weight of the emotion cross-entropy of both branches' means (needs `model.emotion_classes`)
+    classify_weight: float = 0.0
     device: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.classify_weight and not self.model.emotion_classes:
+            raise ValueError("classify_weight needs a DEE with an emotion classifier (model.emotion_classes > 0)")
 
 
 def train_dee(config: DeeTrainConfig, fer: FerClassifier, train: ClipBank, val: ClipBank, out: Path) -> DEE:
@@ -43,19 +52,29 @@ def train_dee(config: DeeTrainConfig, fer: FerClassifier, train: ClipBank, val: 
     model.to(device)
     val_batch = val.windows(batch_size=96, frames=config.frames, generator=torch.Generator().manual_seed(1))
 
-    def labels_of(batch):
+    def matches(batch):
         if not config.use_labels:
-            return {}
-        return {"emotion": batch.emotion.to(device), "intensity": batch.intensity.to(device)}
+            return None
+        return match_matrix(batch.emotion.shape[0], emotion=batch.emotion.to(device),
+                            intensity=batch.intensity.to(device), partial=config.partial_positive)
 
     def step(net, batch, _):
         audio_emb, motion_emb = net(batch.audio.to(device), batch.motion.to(device))
-        result = unwrap_model(net).criterion(audio_emb, motion_emb, **labels_of(batch))
-        return result.loss, {"kl": float(result.kl.detach())}
+        dee = unwrap_model(net)
+        result = dee.criterion(audio_emb, motion_emb, match=matches(batch))
+        logs = {"kl": float(result.kl.detach())}
+        loss = result.loss
+        if config.classify_weight:
+            target = batch.emotion.to(device)
+            classify = 0.5 * (F.cross_entropy(dee.emotion_logits(audio_emb), target)
+                              + F.cross_entropy(dee.emotion_logits(motion_emb), target))
+            loss = loss + config.classify_weight * classify
+            logs["classify"] = float(classify.detach())
+        return loss, logs
 
     def validate(net):
         audio_emb, motion_emb = net(val_batch.audio.to(device), val_batch.motion.to(device))
-        loss = unwrap_model(net).criterion(audio_emb, motion_emb, **labels_of(val_batch)).loss
+        loss = unwrap_model(net).criterion(audio_emb, motion_emb, match=matches(val_batch)).loss
         return {"val_loss": float(loss),
                 "val_r1_emotion": retrieval_recall_at_1(audio_emb, motion_emb, val_batch.emotion.to(device))}
 

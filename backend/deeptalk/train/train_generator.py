@@ -52,6 +52,10 @@ class GeneratorTrainConfig:
     alpha: float = 1.0
     tau_start: float = 2.0
     tau_end: float = 0.1
+    # vertices of the vertex terms: every `vertex_stride`-th of the head plus all of `vertex_regions`;
+    # the mouth terms use the mouth vertices among them (`common.flame_layer`, `common.mouth_ids`)
+    vertex_stride: int = 8
+    vertex_regions: tuple[str, ...] = ("mouth", "lips")
     flame: str | None = None
     device: str = "auto"
 
@@ -85,7 +89,7 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
     assert config.model is not None, "the generator config must be sized before training"
     for frozen in (dee, prior, lipreader):
         frozen.to(device).eval().requires_grad_(False)
-    layer = flame_layer(config.flame, device)
+    layer = flame_layer(config.flame, device, stride=config.vertex_stride, regions=config.vertex_regions)
     mouth = mouth_ids(layer)
     model = Generator(config.model)
     if init is not None:
