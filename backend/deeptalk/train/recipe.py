@@ -48,7 +48,7 @@ class RecipeConfig:
     batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
     budget_fer: float = 90.0
     budget_lipreader: float = 180.0
-    budget_thvqvae: float = 900.0
+    budget_thvqvae: float = 1200.0
     budget_dee: float = 900.0
     budget_generator_stage1: float = 2100.0
     budget_generator_stage2: float = 420.0

@@ -33,8 +33,9 @@ class DeeTrainConfig:
     batch_size: int = 32
     frames: int = 50  # 2.0 s of audio and the same 2.0 s of motion
     use_labels: bool = True
-    # soft target of a pair with the same emotion at another intensity (0: a negative, as released)
-    partial_positive: float = 0.0
+    # soft target of a pair with the same emotion at another intensity (0: a negative); intensities
+    # are degrees of one emotion, not other classes
+    partial_positive: float = 0.5
     # weight of the emotion cross-entropy of both branches' means (needs `model.emotion_classes`)
     classify_weight: float = 0.0
     device: str = "auto"

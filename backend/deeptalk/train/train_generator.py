@@ -54,8 +54,8 @@ class GeneratorTrainConfig:
     tau_end: float = 0.1
     # vertices of the vertex terms: every `vertex_stride`-th of the head plus all of `vertex_regions`;
     # the mouth terms use the mouth vertices among them (`common.flame_layer`, `common.mouth_ids`)
-    vertex_stride: int = 8
-    vertex_regions: tuple[str, ...] = ("mouth", "lips")
+    vertex_stride: int = 32
+    vertex_regions: tuple[str, ...] = ("lips",)
     flame: str | None = None
     device: str = "auto"
 

@@ -27,7 +27,7 @@ class VqvaeTrainConfig:
     frames: int = 32
     vertex_weight: float = 1e6
     quant_weight: float = 1.0
-    parameter_weight: float = 5.0  # 0: the paper's objective
+    parameter_weight: float = 20.0  # 0: the paper's objective
     # channels the parameter term covers (empty: all); the default recipe gives the articulation
     # channels (`flame.semantics.ARTICULATION_CHANNELS`), what the lip-reader reads
     parameter_channels: tuple[int, ...] = ()
