@@ -13,7 +13,9 @@ given, the intensity. Reason: DEE is meant to be an *emotion* space, and identit
 treats every other clip of the same emotion and intensity in the batch as a negative (false
 negatives, which PCME++ itself singles out as harmful); the released config's
 `use_gt_matching_prob=true` points the same way. Intensity is part of the match so the space
-keeps intensity apart (the generator is steered by it).
+keeps intensity apart (the generator is steered by it); `partial` gives the same emotion at
+another intensity a soft target between the two (PCME++'s soft positives), since intensities
+are degrees of one emotion.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Train DEE, the probabilistic speech <-> motion emotion space (spec §2), and its prototypes.
 
-Positives: same emotion and intensity (the official trainer was never released; see
-`deeptalk.models.dee_loss`). Each pair sees the same time span in both branches. After
+Positives: same emotion and intensity, and the same emotion at another intensity as a soft
+target (`partial_positive`; the official trainer was never released; see
+`deeptalk.models.dee_loss`). Optionally an emotion classifier on both branches' means
+(`classify_weight`). Each pair sees the same time span in both branches. After
 training, class prototypes are built from the speech embeddings of 2 s windows of every
 training clip, each labelled with its clip's emotion.
 """
