@@ -1,7 +1,7 @@
 """Write a model folder's README.md from its manifest and `deeptalk eval --json` figures.
 
     .venv/bin/python -m scripts.model_card assets/models/default --eval assets/models/default/eval.json \
-        [--notes notes.md]
+        [--notes notes.md] [--corpus runs/default/corpus]
 
 The card says how the model was made (recipe, stage seconds, size), lists every held-out
 figure beside its target from issue #5, and says which targets are met and which are not.
@@ -23,7 +23,7 @@ TARGETS: dict[str, tuple[str, float]] = {
     "codebook_usage_top": (">=", 0.6),
     "codebook_usage_bottom": (">=", 0.6),
 }
-EVAL_COMMAND = "deeptalk eval {model} --data runs/default/corpus --max-clips 30 --json {model}/eval.json"
+EVAL_COMMAND = "deeptalk eval {model} --data {corpus} --max-clips 200 --json {model}/eval.json"
 
 
 def met(name: str, value: float) -> bool:
@@ -46,7 +46,7 @@ def weight_dtype(model_dir: Path, manifest: dict) -> str:
     return "float16" if any(v.dtype == torch.float16 for v in state.values()) else "float32"
 
 
-def render(model_dir: Path, figures: dict[str, float], notes: str) -> str:
+def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str = "runs/default/corpus") -> str:
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     info = manifest.get("info", {})
     recipe = info.get("recipe", {})
@@ -64,7 +64,7 @@ def render(model_dir: Path, figures: dict[str, float], notes: str) -> str:
     budgets = {k.removeprefix("budget_"): v for k, v in recipe.items() if k.startswith("budget_") and k != "budget_scale"}
     if budgets:
         lines += [f"Stage budgets (seconds, x{recipe.get('budget_scale', 1)}): {budgets}.", ""]
-    lines += [f"## Held-out figures (`{EVAL_COMMAND.format(model='assets/models/default')}`)", "",
+    lines += [f"## Held-out figures (`{EVAL_COMMAND.format(model='assets/models/default', corpus=corpus)}`)", "",
               "| figure | value | target | met |", "|---|---|---|---|"]
     for name, value in figures.items():
         target = f"{TARGETS[name][0]} {TARGETS[name][1]:g}" if name in TARGETS else ""
@@ -83,11 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("model_dir", type=Path)
     parser.add_argument("--eval", type=Path, required=True, help="figures written by `deeptalk eval --json`")
     parser.add_argument("--notes", type=Path, help="a markdown paragraph on how this model was made")
+    parser.add_argument("--corpus", default="runs/default/corpus", help="the corpus the figures were measured on")
     args = parser.parse_args(argv)
     figures = json.loads(args.eval.read_text(encoding="utf-8"))
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     card = args.model_dir / "README.md"
-    card.write_text(render(args.model_dir, figures, notes), encoding="utf-8")
+    card.write_text(render(args.model_dir, figures, notes, args.corpus), encoding="utf-8")
     print(f"wrote {card}")
     return 0
 

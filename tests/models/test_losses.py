@@ -110,9 +110,23 @@ def test_thvqvae_loss_adds_the_parameter_term_when_asked():
                               parameter_channels=(0, 50))
     term = parameter_mse(out.motion, motion, scale, (0, 50))
     assert torch.allclose(loss, plain + 3.0 * term, rtol=1e-5)
-    assert logs["parameter"] == pytest.approx(float(term), rel=1e-5)
+    assert logs["parameter"] == pytest.approx(float(term.detach()), rel=1e-5)
     with pytest.raises(ValueError, match="parameter_scale"):
         thvqvae_loss(out, motion, head, parameter_weight=1.0)
+
+
+def test_thvqvae_loss_weighs_the_other_channels_separately():
+    model = ThVqvae(config=ThVqvaeConfig.preset("tiny"))
+    motion = torch.randn(2, 12, 53) * 0.3
+    out = model(motion)
+    scale = torch.full((53,), 0.5)
+    no_vertex = dict(vertex_weight=0.0, parameter_scale=scale, parameter_channels=(0, 50))
+    only_listed, logs = thvqvae_loss(out, motion, tiny_head(), parameter_weight=3.0, **no_vertex)
+    assert "parameter_other" not in logs  # off by default
+    both, logs = thvqvae_loss(out, motion, tiny_head(), parameter_weight=3.0, other_parameter_weight=0.5, **no_vertex)
+    others = [c for c in range(53) if c not in (0, 50)]
+    assert torch.allclose(both, only_listed + 0.5 * parameter_mse(out.motion, motion, scale, others), rtol=1e-5)
+    assert logs["parameter_other"] == pytest.approx(float(parameter_mse(out.motion.detach(), motion, scale, others)), rel=1e-5)
 
 
 def test_thvqvae_loss_without_vertex_weight_skips_the_flame_pass():

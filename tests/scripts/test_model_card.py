@@ -16,7 +16,8 @@ def test_card_lists_figures_targets_and_verdicts(tiny_model_dir: Path, tmp_path:
     figures_path.write_text(json.dumps(figures))
     notes = tmp_path / "notes.md"
     notes.write_text("Made in one idle run.")
-    assert main([str(tiny_model_dir), "--eval", str(figures_path), "--notes", str(notes)]) == 0
+    assert main([str(tiny_model_dir), "--eval", str(figures_path), "--notes", str(notes),
+                 "--corpus", "runs/v2/corpus"]) == 0
     card = (tiny_model_dir / "README.md").read_text()
     (tiny_model_dir / "README.md").unlink()  # the fixture is shared
     assert card.startswith("# Embedded default model: `untrained-tiny`")
@@ -25,3 +26,4 @@ def test_card_lists_figures_targets_and_verdicts(tiny_model_dir: Path, tmp_path:
     assert "| lip_vertex_error_ratio | 0.7 | <= 0.5 | **no** |" in card
     assert "Met: jaw_correlation. Missed: lip_vertex_error_ratio." in card
     assert "rises with both" in card
+    assert "--data runs/v2/corpus --max-clips 200" in card

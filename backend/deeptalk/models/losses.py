@@ -81,10 +81,15 @@ def parameter_mse(pred: torch.Tensor, target: torch.Tensor, scale: torch.Tensor,
 def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexFn, *,
                  vertex_weight: float = 1e6, quant_weight: float = 1.0, parameter_weight: float = 0.0,
                  parameter_scale: torch.Tensor | None = None,
-                 parameter_channels: Sequence[int] = ()) -> tuple[torch.Tensor, dict[str, float]]:
+                 parameter_channels: Sequence[int] = (),
+                 other_parameter_weight: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
     """Spec §3: vertex_weight * vertex MSE + quant_weight * commitment, plus (ours, off by default)
-    parameter_weight * `parameter_mse` over `parameter_channels` with `parameter_scale` (C,)
-    -> (loss, logged floats)."""
+    parameter_weight * `parameter_mse` over `parameter_channels` with `parameter_scale` (C,), and
+    other_parameter_weight * the same over the remaining channels -> (loss, logged floats).
+
+    The second group matters where vertices cannot tell channels apart: on the stand-in, `smile`
+    moves the same vertices as `smile_left` + `smile_right`, so a vertex-trained prior may swap
+    one for the other, which is invisible on the mesh but not to critics reading parameters."""
     loss = quant_weight * output.quant_loss
     logs = {"quant": output.quant_loss, "perplexity_top": output.perplexity_top,
             "perplexity_bottom": output.perplexity_bottom}
@@ -96,6 +101,12 @@ def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexF
             raise ValueError("parameter_weight needs parameter_scale")
         logs["parameter"] = parameter_mse(output.motion, target, parameter_scale, parameter_channels)
         loss = loss + parameter_weight * logs["parameter"]
+    if other_parameter_weight and parameter_channels:
+        if parameter_scale is None:
+            raise ValueError("other_parameter_weight needs parameter_scale")
+        others = [c for c in range(target.shape[-1]) if c not in set(parameter_channels)]
+        logs["parameter_other"] = parameter_mse(output.motion, target, parameter_scale, others)
+        loss = loss + other_parameter_weight * logs["parameter_other"]
     return loss, {name: float(value.detach()) for name, value in logs.items()}
 
 

@@ -31,6 +31,9 @@ class VqvaeTrainConfig:
     # channels the parameter term covers (empty: all); the default recipe gives the articulation
     # channels (`flame.semantics.ARTICULATION_CHANNELS`), what the lip-reader reads
     parameter_channels: tuple[int, ...] = ()
+    # weight of the parameter term over the channels outside `parameter_channels` (emotion, brows,
+    # eyes, detail): keeps channels whose vertex effects overlap from trading places
+    other_parameter_weight: float = 2.0
     # vertices the vertex term covers: every `vertex_stride`-th of the head plus all of `vertex_regions`
     # (the FLAME pass is most of a step's cost; see `common.flame_layer`)
     vertex_stride: int = 32
@@ -47,7 +50,8 @@ def train_vqvae(config: VqvaeTrainConfig, train: ClipBank, val: ClipBank, out: P
     val_batch = val.windows(batch_size=128, frames=config.frames, generator=torch.Generator().manual_seed(1))
     weights = dict(vertex_weight=config.vertex_weight, quant_weight=config.quant_weight,
                    parameter_weight=config.parameter_weight,
-                   parameter_scale=train.channel_scale().to(device), parameter_channels=config.parameter_channels)
+                   parameter_scale=train.channel_scale().to(device), parameter_channels=config.parameter_channels,
+                   other_parameter_weight=config.other_parameter_weight)
 
     def step(net, batch, _):
         motion = batch.motion.to(device)
