@@ -16,7 +16,6 @@ from deeptalk.corpus.tts import ClipSpec, RenderConfig, render_clip
 from deeptalk.corpus.voices import VOICE_BY_NAME
 from deeptalk.model_dir import load_network, read_manifest
 from deeptalk.paths import default_model_dir
-from deeptalk.pipeline import Pipeline
 
 TEXT = "Every evening the old ferryman whistled a tune across the water."
 HELD_OUT_VOICE = "lanc_f4"  # a test-split voice of the default corpus
@@ -39,7 +38,7 @@ def test_the_prior_keeps_what_the_critic_reads(motions: dict[str, torch.Tensor])
     model_dir = default_model_dir()
     manifest = read_manifest(model_dir)
     fer = load_network(model_dir, manifest, "fer").eval()
-    prior = Pipeline.load(model_dir, device="cpu").thvqvae
+    prior = load_network(model_dir, manifest, "thvqvae").eval()
 
     def read(motion: torch.Tensor) -> str:
         return manifest.emotions[int(fer(motion[None])[0].mean(0).argmax())]

@@ -104,7 +104,8 @@ def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexF
     if other_parameter_weight and parameter_channels:
         if parameter_scale is None:
             raise ValueError("other_parameter_weight needs parameter_scale")
-        others = [c for c in range(target.shape[-1]) if c not in set(parameter_channels)]
+        listed = set(parameter_channels)
+        others = [c for c in range(target.shape[-1]) if c not in listed]
         logs["parameter_other"] = parameter_mse(output.motion, target, parameter_scale, others)
         loss = loss + other_parameter_weight * logs["parameter_other"]
     return loss, {name: float(value.detach()) for name, value in logs.items()}
