@@ -20,7 +20,7 @@ import numpy as np
 
 import bpy
 
-from . import backend_locator, bake, emotion_track, timeline
+from . import backend_locator, bake, emotion_track, idle_motion, timeline
 from .batch import PreparedClip
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,13 @@ def knobs(settings) -> dict[str, Any]:
     }
 
 
+def idle_options(settings) -> idle_motion.IdleOptions | None:
+    """The scene's idle-layer switches, or None when every layer is off."""
+    options = idle_motion.IdleOptions(blinks=bool(settings.idle_blinks), eyes=bool(settings.idle_eyes),
+                                      head=bool(settings.idle_head), strength=float(settings.idle_strength))
+    return options if options.enabled else None
+
+
 def prepare_strip(scene: bpy.types.Scene, strip) -> PreparedClip:
     """Validate a sound strip and the scene settings; raise ValueError saying what is wrong."""
     fps = timeline.scene_fps(scene)
@@ -64,15 +71,17 @@ def prepare_strip(scene: bpy.types.Scene, strip) -> PreparedClip:
     protocol = backend_locator.protocol()
     protocol.AnimateRequest(id="check", **params)  # raises ValueError on bad settings
     return PreparedClip(clip=strip.name, params=params, first_frame=timing.first_frame,
-                        frame_count=timing.frame_count, knobs=sampling)
+                        frame_count=timing.frame_count, knobs=sampling, idle=idle_options(scene.deeptalk))
 
 
 def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_count: int | None,
-                           knobs_: dict[str, Any], scene_fps: float, strict_fps: bool) -> bake.BakeRequest:
+                           knobs_: dict[str, Any], scene_fps: float, strict_fps: bool,
+                           idle: idle_motion.IdleOptions | None = None) -> bake.BakeRequest:
     """Read and validate a motion `.npz` into a BakeRequest; raise ValueError if unusable.
 
     strict_fps: the file must be at `scene_fps` (backend results); otherwise samples are
     spaced `scene_fps / fps` frames apart so they keep their timing (imports).
+    idle: the idle layer to add to each take (files without `speech_energy` use the jaw).
     """
     motion_io = backend_locator.motion_io()
     try:
@@ -89,7 +98,8 @@ def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_c
         frame_count=frame_count if frame_count is not None else motion.frames,
         frame_step=1.0 if strict_fps else scene_fps / float(motion.fps),
         knobs={**knobs_, "model_id": motion.model_id}, emotions=tuple(motion.emotions),
-        emotion_track=track, emotion_summary=summary)
+        emotion_track=track, emotion_summary=summary, idle=idle,
+        speech_energy=np.asarray(motion.speech_energy, dtype=np.float64) if motion.speech_energy.size else None)
 
 
 def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[PreparedClip],
@@ -97,7 +107,8 @@ def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[Pre
     """Bake every clip's result file onto `rig`, all or nothing; return the new actions."""
     requests = [bake_request_from_file(clip.output_path, clip=clip.clip, first_frame=clip.first_frame,
                                        frame_count=clip.frame_count, knobs_=clip.knobs,
-                                       scene_fps=float(clip.params["fps"]), strict_fps=True) for clip in clips]
+                                       scene_fps=float(clip.params["fps"]), strict_fps=True, idle=clip.idle)
+                for clip in clips]
     outcomes: list[bake.BakeOutcome] = []
     try:
         for request in requests:

@@ -5,7 +5,8 @@ Keys are written with `keyframe_points.add` + `foreach_set` (~250x faster than p
 object (jaw bone + emotion properties); each take is an NLA track on both IDs holding
 one strip over the clip's frames. The newest take is active, the others are muted.
 Everything is validated before the first datablock is created; if writing fails half
-way, what was created is removed again, so the file is left as it was.
+way, what was created is removed again, so the file is left as it was. With `idle` set,
+each take also gets its idle layer (blinks, eyes, head) on tracks of its own (`idle_bake`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 
 import bpy
 
-from . import axes, compat, emotion_track, rig as rig_mod, takes
+from . import axes, compat, emotion_track, idle_bake, idle_motion, rig as rig_mod, takes
 
 EXPRESSION_GROUP = "DEEPTalk expression"
 JAW_GROUP = "DEEPTalk jaw"
@@ -44,6 +45,8 @@ class BakeRequest:
     emotions: tuple[str, ...] = ()
     emotion_track: np.ndarray | None = None  # (S, K) per-second probabilities
     emotion_summary: emotion_track.EmotionSummary | None = None
+    idle: idle_motion.IdleOptions | None = None  # the idle layer's switches; None = no idle layer
+    speech_energy: np.ndarray | None = None  # (T,) per-sample speech energy in [0, 1], if the file has it
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -82,6 +85,7 @@ class BakeOutcome:
     new_props: list = field(default_factory=list)  # emotion properties created on the rig
     previous_mute: list = field(default_factory=list)  # (NlaTrack, mute) of the clip's older takes
     superseded: list = field(default_factory=list)  # older takes to delete on commit (replace)
+    idle_actions: list = field(default_factory=list)  # new idle-layer actions (not counted as takes)
 
 
 def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) -> BakeOutcome:
@@ -108,7 +112,7 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
 
     old_takes = takes.strip_takes(rig, request.clip)
     outcome = BakeOutcome(rig=rig, superseded=old_takes if replace else [],
-                          previous_mute=[(t, t.mute) for old in old_takes for _, t in old.tracks])
+                          previous_mute=[(t, t.mute) for old in old_takes for _, t in old.tracks + old.idle_tracks])
     first_number = 1 + max((t.number for t in old_takes), default=0)  # numbers are never reused
     try:
         if has_track:
@@ -133,6 +137,12 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
                 outcome.tracks.append((target, compat.add_nla_strip(
                     target, track_name=f"DEEPTalk {request.clip} take {number}", action=take.action(target),
                     slot=take.slot(target), start=math.floor(request.first_frame))))
+            if request.idle is not None:
+                idle_bake.bake_idle(rig, idle_bake.IdleTake(
+                    clip=request.clip, number=number, seed=seed, frames=frames, fps=request.fps,
+                    jaw=np.asarray(request.jaw[take_index, :count], dtype=np.float64),
+                    energy=request.speech_energy), request.idle, write_fcurve,
+                    created_tracks=outcome.tracks, created_actions=outcome.idle_actions)
         takes.use_take(rig, request.clip, first_number)
     except Exception:
         rollback(outcome)
@@ -150,13 +160,13 @@ def rollback(outcome: BakeOutcome) -> None:
     """Undo a bake: remove what it created and restore the older takes' mute flags."""
     for target, nla_track in outcome.tracks:
         target.animation_data.nla_tracks.remove(nla_track)
-    for action in outcome.actions:
+    for action in outcome.actions + outcome.idle_actions:
         bpy.data.actions.remove(action)
     for prop in outcome.new_props:
         del outcome.rig[prop]
     for nla_track, mute in outcome.previous_mute:
         nla_track.mute = mute
-    outcome.tracks, outcome.actions, outcome.new_props = [], [], []
+    outcome.tracks, outcome.actions, outcome.new_props, outcome.idle_actions = [], [], [], []
 
 
 def _store_properties(action: bpy.types.Action, request: BakeRequest, number: int, seed: int,

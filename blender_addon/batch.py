@@ -15,6 +15,7 @@ from typing import Any, Callable
 from . import backend_session
 from .animate_job import AnimateJob, JobState
 from .client import BackendClient, BackendError, BackendSettings
+from .idle_motion import IdleOptions
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class PreparedClip:
     first_frame: float
     frame_count: int
     knobs: dict[str, Any] = field(default_factory=dict)
+    idle: IdleOptions | None = None  # the idle layer to bake with the result (None: none)
 
     @property
     def output_path(self) -> Path:

@@ -39,6 +39,15 @@ def draw_deeptalk(layout: bpy.types.UILayout, context: bpy.types.Context) -> Non
     sub.prop(settings, "emotion_weight", text="")
     box.prop(settings, "replace_takes")
 
+    box = layout.box()
+    box.label(text="Idle Layer", icon="HIDE_OFF")
+    row = box.row(align=True)
+    for name in ("idle_blinks", "idle_eyes", "idle_head"):
+        row.prop(settings, name, toggle=True)
+    sub = box.row()
+    sub.enabled = settings.idle_eyes or settings.idle_head
+    sub.prop(settings, "idle_strength")
+
     if running_batch() is not None or status.running:
         layout.progress(factor=status.fraction, text=status.stage or "working", type="BAR")
         layout.operator("deeptalk.cancel", icon="CANCEL")

@@ -87,6 +87,15 @@ class DEEPTalkSceneSettings(bpy.types.PropertyGroup):
     take_number: bpy.props.IntProperty(name="Take", default=1, min=1, description="Take to make active")
     known_emotions: bpy.props.StringProperty(name="Known Emotions", default="",
                                              description="Emotion names the backend reported (comma separated)")
+    idle_blinks: bpy.props.BoolProperty(name="Blinks", default=True,
+                                        description="Idle layer: seeded blinks, more in pauses than in speech")
+    idle_eyes: bpy.props.BoolProperty(name="Eyes", default=True,
+                                      description="Idle layer: eye saccades and slow gaze drift")
+    idle_head: bpy.props.BoolProperty(name="Head", default=True,
+                                      description="Idle layer: small head motion that follows the speech")
+    idle_strength: bpy.props.FloatProperty(name="Idle Strength", default=1.0, min=0.0, max=4.0, soft_max=2.0,
+                                           subtype="FACTOR",
+                                           description="Scales the eye and head motion (blinks stay full)")
 
 
 class DEEPTalkStatus(bpy.types.PropertyGroup):

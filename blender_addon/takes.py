@@ -2,7 +2,10 @@
 
 A take is the set of NLA tracks (on the face's shape keys and on the rig object) whose
 strip plays an action tagged with `deeptalk_clip` / `deeptalk_take`. The active take's
-tracks are unmuted; every other take of the same clip is muted.
+tracks are unmuted; every other take of the same clip is muted. A take's idle-layer
+tracks (actions also tagged `deeptalk_idle`, see `idle_bake`) are kept apart in
+`idle_tracks`: they follow the take's mute state when a take is chosen, but muting one by
+hand does not make its take inactive.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from . import rig as rig_mod
 
 CLIP_PROP = "deeptalk_clip"
 TAKE_PROP = "deeptalk_take"
+IDLE_PROP = "deeptalk_idle"  # on idle-layer actions: the layer's name
 
 
 @dataclass
@@ -24,6 +28,8 @@ class Take:
     seed: int
     actions: list[bpy.types.Action] = field(default_factory=list)
     tracks: list[tuple[bpy.types.ID, bpy.types.NlaTrack]] = field(default_factory=list)
+    idle_actions: list[bpy.types.Action] = field(default_factory=list)
+    idle_tracks: list[tuple[bpy.types.ID, bpy.types.NlaTrack]] = field(default_factory=list)
 
     @property
     def active(self) -> bool:
@@ -43,6 +49,7 @@ def animated_ids(rig: bpy.types.Object) -> list[bpy.types.ID]:
 def all_takes(rig: bpy.types.Object) -> list[Take]:
     """Every take on the rig, ordered by clip then take number."""
     found: dict[tuple[str, int], Take] = {}
+    idle: list[tuple[tuple[str, int], bpy.types.Action, bpy.types.ID, bpy.types.NlaTrack]] = []
     for target in animated_ids(rig):
         anim = target.animation_data
         if anim is None:
@@ -53,12 +60,19 @@ def all_takes(rig: bpy.types.Object) -> list[Take]:
                 if action is None or CLIP_PROP not in action.keys():
                     continue
                 ident = (str(action[CLIP_PROP]), int(action[TAKE_PROP]))
+                if IDLE_PROP in action.keys():
+                    idle.append((ident, action, target, track))
+                    continue
                 take = found.setdefault(ident, Take(clip=ident[0], number=ident[1],
                                                     seed=int(action.get("deeptalk_seed", -1))))
                 if action not in take.actions:
                     take.actions.append(action)
                 if (target, track) not in take.tracks:
                     take.tracks.append((target, track))
+    for ident, action, target, track in idle:  # idle layers without their take's tracks are left alone
+        if ident in found:
+            found[ident].idle_actions += [action] if action not in found[ident].idle_actions else []
+            found[ident].idle_tracks += [(target, track)] if (target, track) not in found[ident].idle_tracks else []
     return [found[k] for k in sorted(found)]
 
 
@@ -82,7 +96,7 @@ def use_take(rig: bpy.types.Object, clip: str, number: int) -> Take:
     if chosen is None:
         raise KeyError(f"{clip!r} has no take {number} (takes: {[t.number for t in clip_takes]})")
     for take in clip_takes:
-        for _, track in take.tracks:
+        for _, track in take.tracks + take.idle_tracks:
             track.mute = take is not chosen
     return chosen
 
@@ -90,8 +104,8 @@ def use_take(rig: bpy.types.Object, clip: str, number: int) -> Take:
 def remove_takes(rig: bpy.types.Object, clip_takes: list[Take]) -> None:
     """Delete the tracks of `clip_takes` and their actions when nothing else uses them."""
     for take in clip_takes:
-        for target, track in take.tracks:
+        for target, track in take.tracks + take.idle_tracks:
             target.animation_data.nla_tracks.remove(track)
-        for action in take.actions:
+        for action in take.actions + take.idle_actions:
             if action.users == 0:
                 bpy.data.actions.remove(action)

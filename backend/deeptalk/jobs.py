@@ -24,6 +24,7 @@ import numpy as np
 from deeptalk.motion_io import MotionFile, write_motion
 from deeptalk.motion_resample import SOURCE_FPS, resample_motion
 from deeptalk.protocol import PROTOCOL_VERSION, AnimateRequest, ErrorCode, ResultReply
+from deeptalk.speech_energy import frame_energy
 
 if TYPE_CHECKING:
     from deeptalk.audio_source import FileSource
@@ -146,12 +147,20 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
     report(AUDIO_SHARE + MODEL_SHARE, "writing")
     motion = resample_motion(np.asarray(result.motion), src_fps=SOURCE_FPS, dst_fps=request.fps,
                              duration_s=audio.duration_s)  # (takes, N, 53)
+    try:
+        energy = frame_energy(audio, fps=request.fps, frames=motion.shape[1])  # (N,) for the idle layer; reopens
+    except AudioSourceError as exc:
+        error = AudioError(ErrorCode.AUDIO_INVALID, str(exc))
+        raise JobError(error.code, error.message) from None
+    finally:
+        audio.close()
     track = np.round(np.asarray(result.emotion_track, dtype=np.float64), TRACK_DECIMALS)  # (seconds, K)
     motion_file = MotionFile(
         exp=motion[..., :50], jaw=motion[..., 50:], fps=request.fps, seeds=tuple(int(s) for s in result.seeds),
         model_id=pipeline.model_id, protocol=PROTOCOL_VERSION, duration_s=audio.duration_s,
         emotions=tuple(pipeline.emotions), emotion_mean=np.asarray(result.emotion_mean, np.float32),
         emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
+        speech_energy=energy,
     )
     try:
         written = write_motion(output_path, motion_file)

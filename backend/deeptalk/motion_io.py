@@ -12,6 +12,7 @@
 | `emotions` | (K,) str | the model's emotion class names (may be empty) |
 | `emotion_mean`, `emotion_logvar` | (D,) float32 | the clip's emotion embedding |
 | `emotion_track` | (seconds, K) float32 | per-second emotion probabilities |
+| `speech_energy` | (T,) float32 | optional: per-frame speech loudness in [0, 1] (`deeptalk.speech_energy`) |
 
 Written atomically (temporary file in the same folder, then `os.replace`), so a reader
 never sees half a file. Numpy and stdlib only (the add-on can load this module).
@@ -51,6 +52,7 @@ class MotionFile:
     emotion_mean: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_logvar: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_track: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # (S, K)
+    speech_energy: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (T,) or empty
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -69,6 +71,9 @@ class MotionFile:
         track = np.asarray(self.emotion_track)
         if track.size and (track.ndim != 2 or track.shape[1] != len(self.emotions)):
             raise MotionFileError(f"emotion_track must be (seconds, {len(self.emotions)}), got {track.shape}")
+        energy = np.asarray(self.speech_energy)
+        if energy.size and (energy.shape != (exp.shape[1],) or not np.isfinite(energy).all()):
+            raise MotionFileError(f"speech_energy must be ({exp.shape[1]},) finite values, got {energy.shape}")
 
     @property
     def takes(self) -> int:
@@ -96,6 +101,8 @@ def write_motion(path: str | os.PathLike[str], motion: MotionFile) -> Path:
         "emotion_logvar": np.asarray(motion.emotion_logvar, dtype=np.float32),
         "emotion_track": np.asarray(motion.emotion_track, dtype=np.float32),
     }
+    if np.asarray(motion.speech_energy).size:
+        arrays["speech_energy"] = np.asarray(motion.speech_energy, dtype=np.float32)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -117,7 +124,8 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
             missing = [key for key in FORMAT_KEYS if key not in data.files]
             if missing:
                 raise MotionFileError(f"{path}: missing key(s) {', '.join(missing)}")
-            optional = {key: data[key] for key in ("emotions", "emotion_mean", "emotion_logvar", "emotion_track")
+            optional = {key: data[key] for key in ("emotions", "emotion_mean", "emotion_logvar", "emotion_track",
+                                                        "speech_energy")
                         if key in data.files}
             return MotionFile(
                 exp=data["exp"], jaw=data["jaw"], fps=float(data["fps"]),
