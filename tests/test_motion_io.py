@@ -100,3 +100,16 @@ def test_read_rejects_garbage_and_pickles(tmp_path: Path) -> None:
         read_motion(partial)
     with pytest.raises(FileNotFoundError):
         read_motion(tmp_path / "absent.npz")
+
+
+def test_speech_energy_is_optional(tmp_path: Path) -> None:
+    plain = read_motion(write_motion(tmp_path / "plain.npz", _motion()))
+    assert plain.speech_energy.size == 0  # files without it (older backends) still read
+    with np.load(tmp_path / "plain.npz") as data:
+        assert "speech_energy" not in data.files
+    energy = np.linspace(0, 1, 30, dtype=np.float32)
+    loaded = read_motion(write_motion(tmp_path / "energy.npz", _motion().__class__(
+        **{**_motion().__dict__, "speech_energy": energy})))
+    np.testing.assert_array_equal(loaded.speech_energy, energy)
+    with pytest.raises(MotionFileError, match="speech_energy"):
+        MotionFile(**{**_motion().__dict__, "speech_energy": np.zeros(29, np.float32)})
