@@ -5,7 +5,9 @@ Run from the repository root with the project environment (bpy + the backend):
 It enables the add-on, builds a scene with the stand-in head and the sample speech strip,
 runs the add-on's "Animate Selected Strip" operator against the real backend process on
 the embedded default model, then writes `demo.blend`, `demo.npz` and `demo_contact_sheet.png`
-(frames across the clip rendered with Cycles on the CPU).
+(frames across the clip rendered with Cycles on the CPU), and `demo_emotions.png` (one
+frame of the line under each emotion override at weight 1, and the head at rest; see
+`scripts/emotion_sheet.py`).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=240, help="pixels per rendered frame")
     parser.add_argument("--samples", type=int, default=12, help="Cycles samples per frame")
     parser.add_argument("--model-dir", type=Path, default=MODEL, help="model folder (default: the embedded one)")
+    parser.add_argument("--no-emotions", action="store_true", help="skip the emotion sheet")
     args = parser.parse_args(argv)
     if not (args.model_dir / "manifest.json").exists():
         say(f"no model at {args.model_dir}; train the embedded default with "
@@ -153,9 +156,16 @@ def main(argv: list[str] | None = None) -> int:
     say(f"rendering {len(frames)} frames with Cycles on the CPU ({args.size}px, {args.samples} samples)")
     sheet = render_contact_sheet(bpy, out, frames, args.size, args.samples)
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
+    if not args.no_emotions:
+        from scripts.emotion_sheet import render_emotion_sheet
+
+        say("rendering the emotion sheet (one take per emotion override, same line and frame)")
+        emotions, frame = render_emotion_sheet(bpy, out, target, "demo_line", properties.model_emotions())
     say(f"scene:         {blend}")
     say(f"motion:        {npz}")
     say(f"contact sheet: {sheet}  (frames {frames})")
+    if not args.no_emotions:
+        say(f"emotions:      {emotions}  (frame {frame})")
     say(f"done in {time.monotonic() - began:.0f} s")
     from blender_addon import backend_session
 
