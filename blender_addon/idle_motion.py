@@ -14,7 +14,8 @@ Figures (from the eye-movement and blink literature, rounded):
   gaze drifts slowly by well under a degree;
 - a speaker's head moves a few degrees, more while talking, with small nods on stressed
   syllables.
-Each layer draws from its own random stream of the take's seed, so switching one layer off
+Gaze and head fade in and out over the clip's first and last `FADE_S` seconds, so a take
+starts and ends at rest (no pop where the strip begins). Each layer draws from its own random stream of the take's seed, so switching one layer off
 leaves the others identical, and the same seed gives the same motion.
 """
 
@@ -27,6 +28,7 @@ import numpy as np
 
 LAYERS: tuple[str, ...] = ("blinks", "eyes", "head")
 _SALT = 0x1D1E  # separates the idle streams from the backend's use of the same seed
+FADE_S = 0.4
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,14 @@ def layer_rng(seed: int, layer: str) -> np.random.Generator:
 
 
 # ---------------------------------------------------------------------------- speech
+
+
+def edge_fade(frames: int, fps: float, seconds: float = FADE_S) -> np.ndarray:
+    """(N,) 0 at both ends rising smoothly (smoothstep) to 1 within `seconds`."""
+    ramp = max(1.0, seconds * fps)
+    distance = np.minimum(np.arange(frames), frames - 1 - np.arange(frames)) / ramp  # (N,)
+    t = np.clip(distance, 0.0, 1.0)
+    return t * t * (3 - 2 * t)
 
 
 def smooth(signal: np.ndarray, sigma_frames: float) -> np.ndarray:
@@ -211,7 +221,8 @@ def gaze(frames: int, fps: float, rng: np.random.Generator, strength: float = 1.
         time += max(0.25, rng.gamma(2.0, config.fixation_s / 2.0)) * fps
     drift = np.stack([smooth(rng.standard_normal(frames), config.drift_s * fps) for _ in range(2)], -1)
     drift *= config.drift_deg / max(float(drift.std()), 1e-9) if frames > 1 else 0.0
-    angles = np.radians(np.stack([yaw, pitch], -1) + drift) * strength  # (N, 2)
+    fade = edge_fade(frames, fps)[:, None]
+    angles = np.radians(np.stack([yaw, pitch], -1) + drift) * strength * fade  # (N, 2)
     return np.stack([-angles[:, 1], angles[:, 0], np.zeros(frames)], -1)  # looking up = -X rotation
 
 
@@ -234,4 +245,5 @@ def head(frames: int, fps: float, energy: np.ndarray, rng: np.random.Generator, 
     nod = config.nod_deg * smooth(onsets * rng.uniform(0.5, 1.0, size=frames), 0.12 * fps) * 4.0
     degrees = np.stack([sway[0] * gain + nod, sway[1] * gain, sway[2] * gain], -1)  # (N, 3) pitch, yaw, roll
     degrees = np.stack([smooth(column, 0.06 * fps) for column in degrees.T], -1)
-    return np.radians(config.max_deg * np.tanh(degrees * strength / config.max_deg))  # + X = chin down
+    degrees = config.max_deg * np.tanh(degrees * strength / config.max_deg) * edge_fade(frames, fps)[:, None]
+    return np.radians(degrees)  # + X = chin down

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scripts.emotion_sheet import LABEL_HEIGHT, render_tile
+from scripts.emotion_sheet import LABEL_HEIGHT, portrait, render_tile
 from scripts.pixel_font import draw_text
 from scripts.png import write_png
 
@@ -79,15 +79,17 @@ def main(argv: list[str] | None = None) -> int:
     jaw = np.linalg.norm(flame_rotation(take.actions, target, "jaw"), axis=1)
     closed = frames[np.argmax(blink)]
     open_ = frames[np.argmin(np.abs(gaze) + 100 * blink + np.abs(head_angle))]
-    picks = [("eyes open", int(open_)), ("blink", int(closed)),
+    picks = [("open", int(open_)), ("blink", int(closed)),
              (f"gaze {abs(gaze).max():.0f} deg", int(frames[np.argmax(np.abs(gaze) * (blink < 0.05))])),
              (f"head {head_angle.max():.1f} deg", int(frames[np.argmax(head_angle * (blink < 0.05))]))]
-    tiles = [(label, render_tile(bpy, Path("/tmp") / f"idle_{frame}.png", frame)) for label, frame in picks]
+    with portrait(bpy, size=256):
+        tiles = [(label, render_tile(bpy, Path(bpy.app.tempdir) / f"idle_{frame}.png", frame))
+                 for label, frame in picks]
     height, width = tiles[0][1].shape[:2]
     sheet = np.full((height + LABEL_HEIGHT, width * len(tiles), 3), 24, np.uint8)
     for index, (label, tile) in enumerate(tiles):
         sheet[:height, index * width:(index + 1) * width] = tile
-        draw_text(sheet, f"{label} (frame {picks[index][1]})", top=height + 7, left=index * width + 6,
+        draw_text(sheet, f"{label}, f{picks[index][1]}", top=height + 7, left=index * width + 6,
                   colour=(255, 214, 120))
     series = {"jaw": jaw / max(jaw.max(), 1e-6), "blink": blink, "gaze": gaze / max(abs(gaze).max(), 1e-6),
               "head": head_pitch / max(abs(head_pitch).max(), 1e-6)}

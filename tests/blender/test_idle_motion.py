@@ -87,6 +87,14 @@ def test_seeds_reproduce_and_layers_are_independent():
                            im.head(n, FPS, energy, im.layer_rng(7, "eyes")))
 
 
+def test_gaze_and_head_start_and_end_at_rest():
+    energy = speech_then_pause(3, 1)
+    for rotation in (im.gaze(100, FPS, im.layer_rng(2, "eyes")), im.head(100, FPS, energy, im.layer_rng(2, "head"))):
+        assert np.all(rotation[0] == 0) and np.all(rotation[-1] == 0)
+        assert np.abs(np.degrees(rotation[:3])).max() < 1.0  # eased in, no pop at the strip's start
+    assert np.array_equal(im.edge_fade(5, FPS), np.zeros(5) + im.edge_fade(5, FPS)[::-1])
+
+
 def test_energy_from_jaw_and_options():
     jaw = np.zeros((100, 3))
     assert np.all(im.energy_from_jaw(jaw, FPS) == 0)
