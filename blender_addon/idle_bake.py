@@ -10,7 +10,8 @@ Muting a track removes exactly that layer; its strip's influence scales it. The 
 own actions are never touched. Blender's NLA leaves a channel that no unmuted track
 animates at its last evaluated value, so the first eye/head layer on a rig also adds
 "DEEPTalk idle rest": identity rotations for the eye and neck bones, blended COMBINE (a
-no-op on anything below it), which makes a muted layer return the bones to rest. Motion comes from `idle_motion` (seeded by the take's seed).
+no-op on anything below it), which makes a muted layer return the bones to rest.
+Motion comes from `idle_motion` (seeded by the take's seed).
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ Figures (from the eye-movement and blink literature, rounded):
 - a speaker's head moves a few degrees, more while talking, with small nods on stressed
   syllables.
 Gaze and head fade in and out over the clip's first and last `FADE_S` seconds, so a take
-starts and ends at rest (no pop where the strip begins). Each layer draws from its own random stream of the take's seed, so switching one layer off
-leaves the others identical, and the same seed gives the same motion.
+starts and ends at rest (no pop where the strip begins). Each layer draws from its own
+random stream of the take's seed, so switching one layer off leaves the others identical,
+and the same seed gives the same motion.
 """
 
 from __future__ import annotations
