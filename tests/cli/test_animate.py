@@ -31,6 +31,8 @@ def test_animate_writes_npz_via_console_script(tiny_model_dir: Path, speech_wav:
     assert result["frames"] == frame_count(duration, 24.0)
     motion = read_motion(out)
     assert motion.exp.shape == (2, result["frames"], 50) and motion.fps == 24.0 and motion.seeds == (3, 4)
+    assert motion.speech_energy.shape == (result["frames"],)  # per-frame loudness for the add-on's idle layer
+    assert 0.0 <= motion.speech_energy.min() and motion.speech_energy.max() == pytest.approx(1.0, abs=0.05)
 
 
 def test_animate_reports_errors_with_codes(tiny_model_dir: Path, tmp_path: Path,
