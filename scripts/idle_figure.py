@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     head_angle, head_pitch = np.linalg.norm(head_rotation, axis=1), head_rotation[:, 0]
     jaw = np.linalg.norm(flame_rotation(take.actions, target, "jaw"), axis=1)
     closed = frames[np.argmax(blink)]
-    open_ = frames[np.argmin(np.abs(gaze) + 100 * blink + np.abs(head_angle))]
+    inside = (frames > frames[0] + 12) & (frames < frames[-1] - 12)  # past the layer's ease-in and -out
+    open_ = frames[np.argmin(np.abs(gaze) + 100 * blink + np.abs(head_angle) + 1000 * ~inside)]
     picks = [("open", int(open_)), ("blink", int(closed)),
              (f"gaze {abs(gaze).max():.0f} deg", int(frames[np.argmax(np.abs(gaze) * (blink < 0.05))])),
              (f"head {head_angle.max():.1f} deg", int(frames[np.argmax(head_angle * (blink < 0.05))]))]
