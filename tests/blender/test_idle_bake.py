@@ -193,7 +193,7 @@ def test_a_flame2020_rig_gets_eyes_and_head_but_no_blinks(rig):
     take = takes.active_take(rig, "line")
     assert sorted(idle_by_layer(take)) == ["eyes", "head"]
     assert idle_by_layer(take)["head"][2]["deeptalk_idle_energy"] == "jaw"  # no speech energy: from the jaw
-    assert len(outcome.actions) == 1
+    assert {a.name for a in outcome.actions} == {a.name for a in take.actions}  # idle actions are not take actions
     assert sorted(a.name for a in outcome.idle_actions) == ["FLAME.idle_rest", "line.take1.seed4.eyes",
                                                             "line.take1.seed4.head"]
 
@@ -212,3 +212,23 @@ def test_rollback_and_remove_take_the_idle_layer_too(rig):
     names = [t.name for target in (rig, key) if target.animation_data for t in target.animation_data.nla_tracks]
     assert not [n for n in names if n.endswith(idle_motion.LAYERS)], names
     assert idle_bake.POSE_REST_TRACK in names  # the rig's rest stays, like the shape keys' rest
+
+
+def test_muted_idle_layer_plays_the_bare_take_without_a_backend(rig):
+    bake.commit(bake.bake(rig, synthetic_request(frames=400, seed=2)))  # 16 s: blinks are certain
+    take = takes.active_take(rig, "line")
+    key = rig_mod.shape_keys_of(rig)
+    frame = int(blink_frames(take, key)[0])
+    block, scene = key.key_blocks[rig_mod.EXPRESSION_KEYS[21]], bpy.context.scene
+    bare = compat.find_fcurve(take.actions, key, BLINK_L).evaluate(frame)
+    scene.frame_set(frame)
+    assert block.value - bare == pytest.approx(keys(take.idle_actions, key, BLINK_L)[1].max(), abs=0.02)
+    scene.frame_set(200)
+    for bone in ("neck", "eye_L"):  # mid-clip the layer turns the head and the eyes
+        assert not np.allclose(tuple(rig.pose.bones[bone].rotation_quaternion), (1, 0, 0, 0), atol=1e-5), bone
+    for _, track in take.idle_tracks:
+        track.mute = True
+    scene.frame_set(frame)
+    assert block.value == pytest.approx(bare, abs=1e-5)
+    for bone in ("neck", "eye_L", "eye_R"):
+        assert np.allclose(tuple(rig.pose.bones[bone].rotation_quaternion), (1, 0, 0, 0), atol=1e-6)
