@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import soundfile
 
 import bpy
 from blender_addon import (backend_locator, bake, compat, emotion_track, farm, idle_bake, idle_channels, idle_motion,
-                           preferences, rig as rig_mod, takes)
+                           operators_animate, preferences, rig as rig_mod, takes)
 
 from . import synthetic
 from .scene_state import scene_state
@@ -163,6 +164,21 @@ def test_muting_the_idle_tracks_leaves_the_take_unchanged(rig, backend, lines):
     assert block.value == pytest.approx(take_value, abs=1e-5)
     assert np.allclose(tuple(neck.rotation_quaternion), (1, 0, 0, 0), atol=1e-6)
     assert np.allclose(tuple(rig.pose.bones["eye_L"].rotation_quaternion), (1, 0, 0, 0), atol=1e-6)
+
+
+def test_modal_path_bakes_the_idle_layer(rig, backend):
+    """The modal operator's timer ticks and its finish_run (what the UI runs) bake the same layer."""
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = FPS, 1.0
+    strip = compat.new_sound_strip(scene, name="modal_line", filepath=str(DEMO), channel=1, frame_start=1)
+    scene.deeptalk.idle_strength = 0.5
+    run, clips = operators_animate.prepare_run(bpy.context, [strip])
+    while not operators_animate.tick(bpy.context, run):
+        time.sleep(0.02)
+    assert operators_animate.finish_run(bpy.context, run, clips, lambda kind, text: None) == {"FINISHED"}
+    layers = idle_by_layer(takes.active_take(rig, "modal_line"))
+    assert sorted(layers) == ["blinks", "eyes", "head"]
+    assert all(action["deeptalk_idle_strength"] == 0.5 for _, _, action in layers.values())
 
 
 def test_farm_path_bakes_the_idle_layer(rig, backend, lines):
