@@ -38,6 +38,7 @@ class FlameModel:
     weights: np.ndarray  # (V, 5) skinning weights
     masks: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (k,) vertex ids
     source: str = ""
+    expression_names: tuple[str, ...] = ()  # (50,) component names when the file has them (head v2)
 
     @property
     def vertex_count(self) -> int:
@@ -81,6 +82,7 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         masks = {key.split("/", 1)[1]: np.asarray(data[key]).astype(np.int64)
                  for key in data.files if key.startswith("masks/")}
         source = str(data["source"]) if "source" in data.files else str(path)
+        names = _expression_names(data["expression_names"]) if "expression_names" in data.files else ()
     for array, name in ((v_template, "v_template"), (exprdirs, "exprdirs"), (posedirs, "posedirs"),
                         (regressor, "J_regressor"), (weights, "weights")):
         _check(bool(np.isfinite(array).all()), path, f"{name} holds NaN or infinite values")
@@ -97,7 +99,17 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         weights=weights,
         masks={k: v[(v >= 0) & (v < vcount)] for k, v in masks.items()},
         source=source,
+        expression_names=names,
     )
+
+
+def _expression_names(raw: np.ndarray) -> tuple[str, ...]:
+    """The file's component names if they are 50 distinct usable key names, else () (keys stay exp###)."""
+    names = tuple(str(n) for n in np.asarray(raw).reshape(-1))[:EXPRESSION_COUNT]
+    usable = (len(names) == EXPRESSION_COUNT and len(set(names)) == EXPRESSION_COUNT
+              and all(0 < len(n) <= 48 and n != "Basis" and '"' not in n and not n.startswith("jaw_pose")
+                      for n in names))
+    return names if usable else ()
 
 
 def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_path: Path,

@@ -9,12 +9,24 @@ from __future__ import annotations
 import numpy as np
 
 from deeptalk.flame.standin import layout as L
-from deeptalk.flame.standin.expressions import _vec, brow_field, brow_lower, eyes_close, inner_brow_raise
+from deeptalk.flame.standin.expressions import _vec, brow_field, eyes_close
 from deeptalk.flame.standin.face import bump
 from deeptalk.flame.standin.regions import Regions, lid_displacement, lip_weight
-from deeptalk.flame.standin_v2.basis_mouth import half, one_sided
+from deeptalk.flame.standin_v2.basis_mouth import half
 
 OPEN_UP, OPEN_DOWN = L.UPPER_LID_OPEN, L.LOWER_LID_OPEN
+
+
+def brow_down(r: Regions, side: float) -> np.ndarray:
+    """Brow pulled down and toward the midline, most at its inner end (corrugator and procerus)."""
+    w = brow_field(r, 0.018, 0.026) * half(r, side)
+    return _vec(w, -0.0036 * np.sign(r.p[:, 0]), -0.0060, 0.0016)
+
+
+def brow_inner_up(r: Regions, side: float) -> np.ndarray:
+    """Inner end of the brow up, tilting the brow (frontalis, medial part)."""
+    w = brow_field(r, 0.009, 0.015) * half(r, side)
+    return _vec(w, 0.0, 0.0075, 0.0)
 
 
 def brow_outer_up(r: Regions, side: float) -> np.ndarray:
@@ -61,9 +73,9 @@ def nostril_flare(r: Regions) -> np.ndarray:
 def upper_face_fields(r: Regions) -> dict[str, np.ndarray]:
     fields: dict[str, np.ndarray] = {"nostril_flare": nostril_flare(r)}
     for side, tag in ((1.0, "L"), (-1.0, "R")):
-        fields[f"brow_inner_up_{tag}"] = one_sided(inner_brow_raise(r), r, side)
+        fields[f"brow_inner_up_{tag}"] = brow_inner_up(r, side)
         fields[f"brow_outer_up_{tag}"] = brow_outer_up(r, side)
-        fields[f"brow_down_{tag}"] = one_sided(brow_lower(r), r, side)
+        fields[f"brow_down_{tag}"] = brow_down(r, side)
         fields[f"blink_{tag}"] = eyes_close(r, side)
         fields[f"eye_wide_{tag}"] = eye_wide(r, side)
         fields[f"cheek_squint_{tag}"] = cheek_squint(r, side)

@@ -17,9 +17,14 @@ COLLAR_TOP_Y = -0.150  # the neck starts to flare here
 BASE_Y = -0.180  # flat bottom of the collar
 
 
-def lip_border(x: np.ndarray, upper: bool) -> np.ndarray:
-    """Height of the vermilion border above (upper) / below (lower) the mouth line, 0 at the corners."""
+def lip_border(x: np.ndarray, upper: bool, bow: bool = True) -> np.ndarray:
+    """Height of the vermilion border above (upper) / below (lower) the mouth line, 0 at the corners.
+
+    bow=False leaves out the cupid's bow (the smooth outline the lips material follows).
+    """
     t = np.clip(np.abs(x) / L.MOUTH_HALF_WIDTH, 0.0, 1.0)
+    if upper and not bow:
+        return 0.0088 * (1 - t ** 2) ** 0.55
     if upper:
         bow = 0.0086 * (1 - t ** 2) ** 0.55 + 0.0012 * np.exp(-((np.abs(x) - 0.0055) / 0.003) ** 2)
         return bow - 0.0010 * np.exp(-(x / 0.0025) ** 2)  # cupid's bow dip at the midline

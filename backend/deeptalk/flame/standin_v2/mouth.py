@@ -105,13 +105,14 @@ def gum(upper: bool) -> Piece:
 
 def tongue() -> Piece:
     """Flattened body from the throat to a rounded tip, narrower than the lower arch."""
-    t = np.linspace(0.0, 1.0, 18)  # 0 at the back, 1 at the tip
+    t = np.linspace(0.0, 1.0, 20)  # 0 at the back, 1 at the tip
     z = V.TONGUE_BACK_Z + (V.TONGUE_TIP_Z - V.TONGUE_BACK_Z) * t
-    tip = np.sqrt(np.clip(1.0 - ((t - 0.55) / 0.45) ** 2 * (t > 0.55), 0.0, 1.0))  # rounds off the tip
+    front = np.clip((t - 0.62) / 0.38, 0.0, 1.0)  # 0 .. 1 over the blade
+    round_off = np.sqrt(np.clip(1.0 - front ** 2, 0.0, 1.0))
     lingual_x = _lower_lingual_x(z)
-    half_width = np.minimum(0.85 * lingual_x, 0.0125) * np.maximum(tip, 0.08)
+    half_width = np.minimum(0.85 * lingual_x, 0.0125) * np.maximum(round_off, 0.12) ** 0.45
     top = V.TONGUE_TOP_Y - 0.0015 * (1 - t) ** 2
-    height = (top - V.TONGUE_BOTTOM_Y) * np.maximum(tip, 0.15) ** 0.7
+    height = (top - V.TONGUE_BOTTOM_Y) * (1.0 - 0.55 * front ** 1.5) * np.maximum(round_off, 0.2) ** 0.25
     centre_y = top - 0.5 * height
     angles = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
     cu, cv = superellipse(angles, 2.6)
