@@ -19,6 +19,9 @@ EXPRESSION_COUNT = 50
 JOINT_COUNT = 5
 JAW_JOINT = 2
 POSE_FEATURES_PER_JOINT = 9
+MASKS_NAME = "FLAME_masks.pkl"
+MODEL_PICKLES = ("generic_model.pkl", "FLAME_NEUTRAL.pkl", "flame2023.pkl", "flame2020.pkl", "FLAME2023.pkl",
+                 "FLAME2020.pkl", "male_model.pkl", "female_model.pkl")
 
 
 class FlameFileError(ValueError):
@@ -119,9 +122,15 @@ def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_pat
     The npz is cached under `cache_dir` by the pickle's content hash.
     """
     pkl_path = Path(pkl_path)
+    if pkl_path.is_dir():
+        pkl_path = pickle_in_folder(pkl_path)
     if not pkl_path.is_file():
         raise FlameFileError(f"FLAME file not found: {pkl_path}")
-    digest = hashlib.sha256(pkl_path.read_bytes()).hexdigest()[:16]
+    masks = pkl_path.parent / MASKS_NAME  # the backend reads FLAME_masks.pkl beside the model
+    hasher = hashlib.sha256(pkl_path.read_bytes())
+    if masks.is_file():
+        hasher.update(masks.read_bytes())
+    digest = hasher.hexdigest()[:16]
     target = Path(cache_dir) / f"{pkl_path.stem}-{digest}.npz"
     if target.is_file():
         return target
@@ -137,6 +146,14 @@ def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_pat
         raise FlameFileError(f"converting {pkl_path.name} failed (exit {proc.returncode}): "
                              + " | ".join(tail))
     return target
+
+
+def pickle_in_folder(folder: Path) -> Path:
+    """The FLAME model pickle inside a folder (generic_model.pkl, FLAME_NEUTRAL.pkl, flame2023.pkl, ...)."""
+    found = next((folder / n for n in MODEL_PICKLES if (folder / n).is_file()), None)
+    if found is None:
+        raise FlameFileError(f"{folder}: no FLAME model pickle inside (looked for {', '.join(MODEL_PICKLES)})")
+    return found
 
 
 def _check(condition: bool, path: Path, message: str) -> None:

@@ -79,3 +79,40 @@ def first_hits(origins: np.ndarray, direction: np.ndarray, v: np.ndarray, faces:
         if hit.any():
             out[i] = int(np.flatnonzero(hit)[np.argmin(t[hit])])
     return out
+
+
+def self_intersections(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Vertex ids on edges of `faces` that pass through a triangle of `faces` they do not touch."""
+    e = edges(faces)
+    tris = v[faces]
+    lo, hi = tris.min(axis=1), tris.max(axis=1)
+    found = []
+    for start in range(0, len(e), 256):
+        chunk = e[start:start + 256]
+        s0, s1 = v[chunk[:, 0]], v[chunk[:, 1]]
+        slo, shi = np.minimum(s0, s1), np.maximum(s0, s1)
+        near = np.all((slo[:, None] <= hi[None] + 1e-9) & (shi[:, None] >= lo[None] - 1e-9), axis=2)
+        ci, ti = np.nonzero(near)
+        touching = (faces[ti] == chunk[ci, :1]).any(axis=1) | (faces[ti] == chunk[ci, 1:]).any(axis=1)
+        ci, ti = ci[~touching], ti[~touching]
+        if not len(ci):
+            continue
+        crossed = _segments_vs_triangles_pairs(s0[ci], s1[ci], tris[ti])
+        found.append(chunk[ci[crossed]].reshape(-1))
+    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+
+
+def _segments_vs_triangles_pairs(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    """(N,) bool for N (segment, triangle) pairs."""
+    a, e1, e2 = tris[:, 0], tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]
+    d = p1 - p0
+    pvec = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, pvec)
+    ok = np.abs(det) > EPS
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    tvec = p0 - a
+    u = np.einsum("ij,ij->i", tvec, pvec) * inv
+    qvec = np.cross(tvec, e1)
+    w = np.einsum("ij,ij->i", d, qvec) * inv
+    t = np.einsum("ij,ij->i", e2, qvec) * inv
+    return ok & (u > 1e-7) & (w > 1e-7) & (u + w < 1 - 1e-7) & (t > 1e-7) & (t < 1 - 1e-7)

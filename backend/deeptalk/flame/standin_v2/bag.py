@@ -45,7 +45,7 @@ def mouth_bag(head: np.ndarray, upper: np.ndarray, lower: np.ndarray, offset: in
     rings, depths = [], []
     count = len(LINING) + len(RINGS)
     for k, (depth, _, scale_x, up, down) in enumerate(LINING):
-        height = np.sqrt(np.clip(1.0 - across ** 2, 0.0, None)) ** 0.8
+        height = np.maximum(np.sqrt(np.clip(1.0 - across ** 2, 0.0, None)) ** 0.8, 0.3 * (side != 0))
         y = L.MOUTH_Y + np.where(side > 0, up, down) * side * height
         rings.append(np.stack([edge[:, 0] * scale_x, y, edge[:, 2] - depth], axis=1))
         depths.append(np.full(len(loop), (k + 1) / (count + 1)))

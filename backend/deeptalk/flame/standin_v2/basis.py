@@ -9,9 +9,11 @@ moves only with its own components. The last four are small smooth detail shapes
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse
 
 from deeptalk.flame.semantics import EXPRESSION_DIM
 from deeptalk.flame.semantics_v2 import NAMES_V2
+from deeptalk.flame.standin import layout as L
 from deeptalk.flame.standin.regions import Regions
 from deeptalk.flame.standin_v2.basis_mouth import lower_face_fields
 from deeptalk.flame.standin_v2.basis_upper import upper_face_fields
@@ -39,6 +41,39 @@ def details(r: Regions, count: int) -> list[np.ndarray]:
     return out
 
 
+def lids_meet(field: np.ndarray, p: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+              gap: float = 0.00005) -> np.ndarray:
+    """A blink field whose closed lid edges meet column by column (upper edge just above the lower)."""
+    field = field.copy()
+    up, low = upper[1:-1], lower[1:-1]  # corners are shared
+    closed_up, closed_low = p[up] + field[up], p[low] + field[low]
+    meet = 0.5 * (closed_up + closed_low)
+    field[up, 1:] = meet[:, 1:] + [gap, 0.0] - p[up, 1:]
+    field[low, 1:] = meet[:, 1:] - [gap, 0.0] - p[low, 1:]
+    return field
+
+
+def smooth_eye_corners(basis: np.ndarray, r: Regions, h: HeadV2, steps: int = 12) -> np.ndarray:
+    """Relax the fields around the eye corners (lid edges fixed), where sliding on the eyeball ends abruptly."""
+    head, p = h.head, r.p
+    edge = np.zeros(len(p), bool)
+    for ids in (*head.eye_upper, *head.eye_lower):
+        edge[ids] = True
+    a = (np.abs(p[:, 0]) - L.EYE_X) / L.EYE_HALF_WIDTH
+    near = np.hypot(np.abs(p[:, 0]) - L.EYE_X, p[:, 1] - L.EYE_Y) < 0.024
+    region = np.flatnonzero(r.surface & near & (np.abs(a) > 0.5) & ~edge & (p[:, 2] > L.EYEBALL_Z - 0.01))
+    skin_faces = head.faces[np.all(h.mask("skin")[head.faces], axis=1)]
+    e = np.concatenate([skin_faces[:, [0, 1]], skin_faces[:, [1, 2]], skin_faces[:, [2, 0]]])
+    e = np.unique(np.concatenate([e, e[:, ::-1]]), axis=0)
+    adjacency = scipy.sparse.csr_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(len(p), len(p)))
+    mean = scipy.sparse.diags(1.0 / np.maximum(np.asarray(adjacency.sum(axis=1)).ravel(), 1.0)) @ adjacency
+    rows = mean[region]
+    flat = basis.reshape(len(p), -1).copy()
+    for _ in range(steps):
+        flat[region] = rows @ flat
+    return flat.reshape(basis.shape)
+
+
 def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
     """(V, 3, 50) displacements for a unit coefficient of each component."""
     fields = {**lower_face_fields(r, h), **upper_face_fields(r)}
@@ -48,6 +83,10 @@ def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
         raise KeyError(f"no field for {missing}")
     stack = [fields[name] for name in named] + details(r, EXPRESSION_DIM - len(named))
     basis = np.stack(stack, axis=2)  # (V, 3, 50)
+    basis = smooth_eye_corners(basis, r, h)
+    for name, eye in (("blink_L", 0), ("blink_R", 1)):
+        k = NAMES_V2.index(name)
+        basis[:, :, k] = lids_meet(basis[:, :, k], r.p, h.head.eye_upper[eye], h.head.eye_lower[eye])
     tongue = h.mask("tongue")
     basis[~tongue] *= r.expressive[~tongue, None, None]
     head = h.head

@@ -70,16 +70,18 @@ def one_sided(field: np.ndarray, r: Regions, side: float) -> np.ndarray:
 
 def chin_raise(r: Regions) -> np.ndarray:
     chin = bump(r.p[:, 0], r.p[:, 1], 0.0, L.MOUTH_Y - 0.030, 0.022, 0.016) * r.surface
-    lower = lip_weight(r, -1.0, 0.010) * r.envelope
-    return _vec(chin, 0.0, 0.0042, 0.0020) + _vec(lower, 0.0, 0.0018, 0.0015)
+    lips = (lip_weight(r, -1.0, 0.010) + lip_weight(r, 1.0, 0.005)) * r.envelope  # pushed up together
+    return _vec(chin, 0.0, 0.0042, 0.0020) + _vec(lips, 0.0, 0.0012, 0.0016)
 
 
 def lower_lip_tuck(r: Regions) -> np.ndarray:
-    return _vec(lip_weight(r, -1.0, 0.010) * r.envelope ** 0.5, 0.0, 0.0026, -0.0040)
+    w = lip_weight(r, -1.0, 0.010)
+    return _vec(w, 0.0, 0.0010 * r.envelope ** 5, -0.0044 * r.envelope ** 1.5)  # no lift at the corners
 
 
 def upper_lip_tuck(r: Regions) -> np.ndarray:
-    return _vec(lip_weight(r, 1.0, 0.010) * r.envelope ** 0.5, 0.0, -0.0016, -0.0034)
+    w = lip_weight(r, 1.0, 0.010)
+    return _vec(w, 0.0, -0.0006 * r.envelope ** 5, -0.0036 * r.envelope ** 1.5)
 
 
 def dimple(r: Regions, side: float) -> np.ndarray:

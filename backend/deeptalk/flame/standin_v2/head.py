@@ -36,6 +36,19 @@ class HeadV2:
         return np.isin(self.part, [PART[n] for n in names])
 
 
+def relax_jaw_angle(skin: np.ndarray, faces: np.ndarray, steps: int = 25) -> np.ndarray:
+    """Smooth the skin under the angle of the jaw, where v1's grid rows fold over each other."""
+    x, y, z = np.abs(skin[:, 0]), skin[:, 1], skin[:, 2]
+    region = np.flatnonzero((x > 0.025) & (x < 0.065) & (y > -0.112) & (y < -0.07) & (z > -0.01) & (z < 0.065))
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    edges = np.unique(np.concatenate([edges, edges[:, ::-1]]), axis=0)
+    starts = np.searchsorted(edges[:, 0], np.arange(len(skin) + 1))
+    out = skin.copy()
+    for _ in range(steps):
+        out[region] = np.array([out[edges[starts[i]:starts[i + 1], 1]].mean(axis=0) for i in region])
+    return out
+
+
 def build_head_v2() -> HeadV2:
     """The rest-pose head v2 (about 10,000 vertices)."""
     grid = build_grid()
@@ -48,7 +61,7 @@ def build_head_v2() -> HeadV2:
     lid_edge = np.zeros(n, bool)
     for ids in (*grid.eye_upper, *grid.eye_lower):
         lid_edge[ids] = True
-    skin = apply_features_v2(base, lip_side, lid_edge)
+    skin = relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces)
     bag = mouth_bag(skin, grid.mouth_upper, grid.mouth_lower, offset=n)
     chunks, faces, labels = [skin, bag.vertices], [grid.faces, bag.faces], [np.zeros(n), np.ones(len(bag.vertices))]
     start = n + len(bag.vertices)
