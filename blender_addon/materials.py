@@ -90,8 +90,20 @@ def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[s
             values = np.zeros(len(mesh.vertices), dtype=np.float32)
             ids = np.asarray(masks[mask])
             values[ids[ids < len(values)]] = 1.0
+            values = soften(values, faces)
             layer = mesh.attributes.get(attribute) or mesh.attributes.new(attribute, "FLOAT", "POINT")
             layer.data.foreach_set("value", values)
+
+
+def soften(values: np.ndarray, faces: np.ndarray, passes: int = 1, gain: float = 2.2) -> np.ndarray:
+    """(V,) 0/1 paint -> rounded soft edges: average over incident triangles, then re-sharpen the core."""
+    out = values.astype(np.float64)
+    counts = np.bincount(faces.ravel(), minlength=len(out)).astype(np.float64)
+    for _ in range(passes):
+        face_mean = out[faces].mean(axis=1)  # (F,)
+        total = np.bincount(faces.ravel(), weights=np.repeat(face_mean, 3), minlength=len(out))
+        out = np.where(counts > 0, total / np.maximum(counts, 1.0), out)
+    return np.clip(gain * out - 0.25 * (gain - 1.0), 0.0, 1.0).astype(np.float32)
 
 
 def _paint_layers(material: bpy.types.Material, bsdf: bpy.types.Node, color) -> None:

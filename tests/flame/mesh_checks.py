@@ -5,6 +5,16 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-12
+CONTACT = 1e-6  # metres: an edge ending this close to a triangle's plane touches it, it does not pass through
+
+
+def _through(p0: np.ndarray, p1: np.ndarray, a: np.ndarray, e1: np.ndarray, e2: np.ndarray) -> np.ndarray:
+    """(N,) bool: both segment ends lie more than CONTACT from the triangle's plane (float32 storage noise)."""
+    n = np.cross(e1, e2)
+    n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), EPS)
+    d0 = np.einsum("ij,ij->i", p0 - a, n)
+    d1 = np.einsum("ij,ij->i", p1 - a, n)
+    return np.minimum(np.abs(d0), np.abs(d1)) > CONTACT
 
 
 def _segments_vs_triangles(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray) -> np.ndarray:
@@ -32,6 +42,7 @@ def _segments_vs_triangles(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray) -> 
         v = np.einsum("ij,ij->i", d, qvec) * inv
         t = np.einsum("ij,ij->i", e2[ti], qvec) * inv
         inside = ok & (u > 1e-7) & (v > 1e-7) & (u + v < 1 - 1e-7) & (t > 1e-7) & (t < 1 - 1e-7)
+        inside &= _through(s0[ci], s1[ci], a[ti], e1[ti], e2[ti])
         hit[start + ci[inside]] = True
     return hit
 
@@ -115,4 +126,5 @@ def _segments_vs_triangles_pairs(p0: np.ndarray, p1: np.ndarray, tris: np.ndarra
     qvec = np.cross(tvec, e1)
     w = np.einsum("ij,ij->i", d, qvec) * inv
     t = np.einsum("ij,ij->i", e2, qvec) * inv
-    return ok & (u > 1e-7) & (w > 1e-7) & (u + w < 1 - 1e-7) & (t > 1e-7) & (t < 1 - 1e-7)
+    inside = ok & (u > 1e-7) & (w > 1e-7) & (u + w < 1 - 1e-7) & (t > 1e-7) & (t < 1 - 1e-7)
+    return inside & _through(p0, p1, a, e1, e2)

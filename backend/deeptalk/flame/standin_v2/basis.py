@@ -42,8 +42,8 @@ def details(r: Regions, count: int) -> list[np.ndarray]:
 
 
 def lids_meet(field: np.ndarray, p: np.ndarray, upper: np.ndarray, lower: np.ndarray,
-              gap: float = 0.00005) -> np.ndarray:
-    """A blink field whose closed lid edges meet column by column (upper edge just above the lower)."""
+              gap: float = 0.00002) -> np.ndarray:
+    """A blink field whose closed lid edges meet column by column (the upper edge `gap` above the lower)."""
     field = field.copy()
     up, low = upper[1:-1], lower[1:-1]  # corners are shared
     closed_up, closed_low = p[up] + field[up], p[low] + field[low]

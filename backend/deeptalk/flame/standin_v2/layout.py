@@ -28,7 +28,7 @@ TONGUE_BOTTOM_Y = MOUTH_Y - 0.0165
 
 # eye: iris and pupil as angles from the eye's axis; the cornea dome above the iris
 IRIS_ANGLE = 0.50
-PUPIL_ANGLE = 0.19
+PUPIL_ANGLE = 0.22
 IRIS_RECESS = 0.0006  # the iris lies this much inside the eyeball sphere
 CORNEA_ANGLE = 0.58
 CORNEA_RISE = 0.0006  # dome height over the sphere at the axis (clears the closed lids)
