@@ -17,33 +17,46 @@ def _through(p0: np.ndarray, p1: np.ndarray, a: np.ndarray, e1: np.ndarray, e2: 
     return np.minimum(np.abs(d0), np.abs(d1)) > CONTACT
 
 
+def candidate_pairs(lo_a: np.ndarray, hi_a: np.ndarray, lo_b: np.ndarray, hi_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(i, j) index pairs whose boxes (lo, hi) may overlap: a uniform grid with cells as large as any box."""
+    if not len(lo_a) or not len(lo_b):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    size = max(float((hi_a - lo_a).max()), float((hi_b - lo_b).max()), 1e-6) * 1.0001
+    origin = np.minimum(lo_a.min(axis=0), lo_b.min(axis=0))
+
+    def cells(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        first = np.floor((lo - origin) / size).astype(np.int64)
+        last = np.floor((hi - origin) / size).astype(np.int64)
+        ids, keys = [], []
+        for offset in np.array(np.meshgrid([0, 1], [0, 1], [0, 1], indexing="ij")).reshape(3, -1).T:
+            c = first + offset
+            ok = np.all(c <= last, axis=1)
+            ids.append(np.flatnonzero(ok))
+            keys.append((c[ok, 0] * 1_000_003 + c[ok, 1]) * 1_000_003 + c[ok, 2])
+        return np.concatenate(ids), np.concatenate(keys)
+
+    ia, ka = cells(lo_a, hi_a)
+    ib, kb = cells(lo_b, hi_b)
+    order = np.argsort(kb, kind="stable")
+    ib, kb = ib[order], kb[order]
+    start, end = np.searchsorted(kb, ka, "left"), np.searchsorted(kb, ka, "right")
+    count = end - start
+    i = np.repeat(ia, count)
+    j = ib[np.repeat(start, count) + (np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count))]
+    key = np.unique(i * len(lo_b) + j)
+    i, j = key // len(lo_b), key % len(lo_b)
+    keep = np.all((lo_a[i] <= hi_b[j] + 1e-9) & (hi_a[i] >= lo_b[j] - 1e-9), axis=1)
+    return i[keep], j[keep]
+
+
 def _segments_vs_triangles(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray) -> np.ndarray:
     """(S,) bool: segment p0->p1 (S, 3) crosses any triangle of tris (T, 3, 3) (Moller-Trumbore)."""
     hit = np.zeros(len(p0), bool)
     if not len(p0) or not len(tris):
         return hit
-    a, e1, e2 = tris[:, 0], tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0]  # (T, 3)
-    lo, hi = tris.min(axis=1), tris.max(axis=1)
-    for start in range(0, len(p0), 256):
-        s0, s1 = p0[start:start + 256], p1[start:start + 256]  # (C, 3)
-        slo, shi = np.minimum(s0, s1), np.maximum(s0, s1)
-        near = np.all((slo[:, None] <= hi[None] + 1e-9) & (shi[:, None] >= lo[None] - 1e-9), axis=2)  # (C, T)
-        ci, ti = np.nonzero(near)
-        if not len(ci):
-            continue
-        d = s1[ci] - s0[ci]
-        pvec = np.cross(d, e2[ti])
-        det = np.einsum("ij,ij->i", e1[ti], pvec)
-        ok = np.abs(det) > EPS
-        inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
-        tvec = s0[ci] - a[ti]
-        u = np.einsum("ij,ij->i", tvec, pvec) * inv
-        qvec = np.cross(tvec, e1[ti])
-        v = np.einsum("ij,ij->i", d, qvec) * inv
-        t = np.einsum("ij,ij->i", e2[ti], qvec) * inv
-        inside = ok & (u > 1e-7) & (v > 1e-7) & (u + v < 1 - 1e-7) & (t > 1e-7) & (t < 1 - 1e-7)
-        inside &= _through(s0[ci], s1[ci], a[ti], e1[ti], e2[ti])
-        hit[start + ci[inside]] = True
+    ci, ti = candidate_pairs(np.minimum(p0, p1), np.maximum(p0, p1), tris.min(axis=1), tris.max(axis=1))
+    crossed = _segments_vs_triangles_pairs(p0[ci], p1[ci], tris[ti])
+    hit[ci[crossed]] = True
     return hit
 
 
@@ -96,21 +109,12 @@ def self_intersections(v: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Vertex ids on edges of `faces` that pass through a triangle of `faces` they do not touch."""
     e = edges(faces)
     tris = v[faces]
-    lo, hi = tris.min(axis=1), tris.max(axis=1)
-    found = []
-    for start in range(0, len(e), 256):
-        chunk = e[start:start + 256]
-        s0, s1 = v[chunk[:, 0]], v[chunk[:, 1]]
-        slo, shi = np.minimum(s0, s1), np.maximum(s0, s1)
-        near = np.all((slo[:, None] <= hi[None] + 1e-9) & (shi[:, None] >= lo[None] - 1e-9), axis=2)
-        ci, ti = np.nonzero(near)
-        touching = (faces[ti] == chunk[ci, :1]).any(axis=1) | (faces[ti] == chunk[ci, 1:]).any(axis=1)
-        ci, ti = ci[~touching], ti[~touching]
-        if not len(ci):
-            continue
-        crossed = _segments_vs_triangles_pairs(s0[ci], s1[ci], tris[ti])
-        found.append(chunk[ci[crossed]].reshape(-1))
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
+    s0, s1 = v[e[:, 0]], v[e[:, 1]]
+    ci, ti = candidate_pairs(np.minimum(s0, s1), np.maximum(s0, s1), tris.min(axis=1), tris.max(axis=1))
+    touching = (faces[ti] == e[ci, :1]).any(axis=1) | (faces[ti] == e[ci, 1:]).any(axis=1)
+    ci, ti = ci[~touching], ti[~touching]
+    crossed = _segments_vs_triangles_pairs(s0[ci], s1[ci], tris[ti])
+    return np.unique(e[ci[crossed]].reshape(-1))
 
 
 def _segments_vs_triangles_pairs(p0: np.ndarray, p1: np.ndarray, tris: np.ndarray) -> np.ndarray:
