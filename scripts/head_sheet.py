@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=12)
     parser.add_argument("--only", default="", help="render only the tiles whose label contains this")
     parser.add_argument("--distance", type=float, default=0.62, help="camera distance (m)")
-    parser.add_argument("--height", type=float, default=0.0, help="camera target offset up (m)")
+    parser.add_argument("--height", type=float, default=-0.02, help="camera target offset up (m)")
     args = parser.parse_args(argv)
     path = render_sheet(args.out.resolve(), args.head, args.size, args.samples, only=args.only,
                         distance=args.distance, height=args.height)
