@@ -45,7 +45,7 @@ def setup_scene(bpy, face, size: int, samples: int):
     scene.collection.objects.link(cam)
     scene.camera = cam
     for name, energy, offset in (("Key", 14.0, (-0.9, -1.5, 0.9)), ("Fill", 4.0, (1.3, -1.2, 0.1)),
-                                 ("Front", 5.0, (0.0, -1.6, -0.25)),
+                                 ("Front", 9.0, (0.0, -1.6, -0.45)),
                                  ("Rim", 10.0, (0.6, 1.4, 1.2))):
         light = bpy.data.objects.new(name, bpy.data.lights.new(name, type="AREA"))
         light.data.energy, light.data.size = energy, 0.5

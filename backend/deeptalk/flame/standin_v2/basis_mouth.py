@@ -126,7 +126,7 @@ def tongue_back(r: Regions, h: HeadV2) -> np.ndarray:
     """The tongue draws back and its back bunches up (tongue vertices only)."""
     p, on = r.p, h.mask("tongue").astype(float)
     back = smoothstep((0.062 - p[:, 2]) / 0.016) * smoothstep((p[:, 1] - V.TONGUE_BOTTOM_Y) / 0.008)
-    return _vec(on, 0.0, 0.0, -0.0045) + _vec(back * on, 0.0, 0.0030, 0.0)
+    return _vec(on, 0.0, 0.0010, -0.0036) + _vec(back * on, 0.0, 0.0030, 0.0)
 
 
 def lower_face_fields(r: Regions, h: HeadV2) -> dict[str, np.ndarray]:

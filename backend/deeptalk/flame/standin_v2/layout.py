@@ -15,16 +15,16 @@ ARCH_HALF_WIDTH = 0.0235  # to the last molar's outer face
 ARCH_DEPTH = 0.030  # front incisors to last molars
 LOWER_ARCH_INSET = 0.0016  # the lower arch sits this much inside the upper one (overjet)
 TOOTH_THICKNESS = 0.0055  # labial to lingual
-UPPER_CROWN = (MOUTH_Y - 0.0034, MOUTH_Y + 0.0056)  # incisal edge .. gum line (y); shows when lips part
-LOWER_CROWN = (MOUTH_Y - 0.0040, MOUTH_Y - 0.0106)  # incisal edge .. gum line (0.6 mm under the upper)
+UPPER_CROWN = (MOUTH_Y - 0.0048, MOUTH_Y + 0.0046)  # incisal edge .. gum line (y); shows when lips part
+LOWER_CROWN = (MOUTH_Y - 0.0054, MOUTH_Y - 0.0118)  # incisal edge .. gum line (0.6 mm under the upper)
 GUM_HEIGHT = 0.0035  # gum band above / below the gum line
 TEETH_PER_SIDE = 7
 
 # tongue on the mouth floor, inside the lower arch
 TONGUE_TIP_Z = 0.0760
 TONGUE_BACK_Z = 0.047
-TONGUE_TOP_Y = MOUTH_Y - 0.0058
-TONGUE_BOTTOM_Y = MOUTH_Y - 0.0165
+TONGUE_TOP_Y = MOUTH_Y - 0.0070
+TONGUE_BOTTOM_Y = MOUTH_Y - 0.0172
 
 # eye: iris and pupil as angles from the eye's axis; the cornea dome above the iris
 IRIS_ANGLE = 0.50
