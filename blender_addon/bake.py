@@ -98,6 +98,7 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
     if problem:
         raise ValueError(problem)
     key = rig_mod.shape_keys_of(rig)
+    key_names = rig_mod.expression_keys(rig)
     count = min(request.frame_count, request.exp.shape[1])
     frames = request.first_frame + np.arange(count, dtype=np.float64) * request.frame_step  # (N,)
     quats = axes.flame_jaw_to_bone_quaternion(np.asarray(request.jaw)[:, :count].reshape(-1, 3),
@@ -123,7 +124,7 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
             outcome.actions.extend(a for a in take.unique_actions() if a not in outcome.actions)
             key_curves = take.fcurves(key)
             for component in range(50):
-                write_fcurve(key_curves, f'key_blocks["{rig_mod.EXPRESSION_KEYS[component]}"].value', 0,
+                write_fcurve(key_curves, f'key_blocks["{key_names[component]}"].value', 0,
                              EXPRESSION_GROUP, frames, request.exp[take_index, :count, component])
             rig_curves = take.fcurves(rig)
             for component in range(4):

@@ -19,6 +19,9 @@ EXPRESSION_COUNT = 50
 JOINT_COUNT = 5
 JAW_JOINT = 2
 POSE_FEATURES_PER_JOINT = 9
+MASKS_NAME = "FLAME_masks.pkl"
+MODEL_PICKLES = ("generic_model.pkl", "FLAME_NEUTRAL.pkl", "flame2023.pkl", "flame2020.pkl", "FLAME2023.pkl",
+                 "FLAME2020.pkl", "male_model.pkl", "female_model.pkl")
 
 
 class FlameFileError(ValueError):
@@ -38,6 +41,7 @@ class FlameModel:
     weights: np.ndarray  # (V, 5) skinning weights
     masks: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (k,) vertex ids
     source: str = ""
+    expression_names: tuple[str, ...] = ()  # (50,) component names when the file has them (head v2)
 
     @property
     def vertex_count(self) -> int:
@@ -81,6 +85,7 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         masks = {key.split("/", 1)[1]: np.asarray(data[key]).astype(np.int64)
                  for key in data.files if key.startswith("masks/")}
         source = str(data["source"]) if "source" in data.files else str(path)
+        names = _expression_names(data["expression_names"]) if "expression_names" in data.files else ()
     for array, name in ((v_template, "v_template"), (exprdirs, "exprdirs"), (posedirs, "posedirs"),
                         (regressor, "J_regressor"), (weights, "weights")):
         _check(bool(np.isfinite(array).all()), path, f"{name} holds NaN or infinite values")
@@ -97,7 +102,17 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         weights=weights,
         masks={k: v[(v >= 0) & (v < vcount)] for k, v in masks.items()},
         source=source,
+        expression_names=names,
     )
+
+
+def _expression_names(raw: np.ndarray) -> tuple[str, ...]:
+    """The file's component names if they are 50 distinct usable key names, else () (keys stay exp###)."""
+    names = tuple(str(n) for n in np.asarray(raw).reshape(-1))[:EXPRESSION_COUNT]
+    usable = (len(names) == EXPRESSION_COUNT and len(set(names)) == EXPRESSION_COUNT
+              and all(0 < len(n) <= 48 and n != "Basis" and '"' not in n and not n.startswith("jaw_pose")
+                      for n in names))
+    return names if usable else ()
 
 
 def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_path: Path,
@@ -107,9 +122,15 @@ def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_pat
     The npz is cached under `cache_dir` by the pickle's content hash.
     """
     pkl_path = Path(pkl_path)
+    if pkl_path.is_dir():
+        pkl_path = pickle_in_folder(pkl_path)
     if not pkl_path.is_file():
         raise FlameFileError(f"FLAME file not found: {pkl_path}")
-    digest = hashlib.sha256(pkl_path.read_bytes()).hexdigest()[:16]
+    masks = pkl_path.parent / MASKS_NAME  # the backend reads FLAME_masks.pkl beside the model
+    hasher = hashlib.sha256(pkl_path.read_bytes())
+    if masks.is_file():
+        hasher.update(masks.read_bytes())
+    digest = hasher.hexdigest()[:16]
     target = Path(cache_dir) / f"{pkl_path.stem}-{digest}.npz"
     if target.is_file():
         return target
@@ -125,6 +146,14 @@ def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_pat
         raise FlameFileError(f"converting {pkl_path.name} failed (exit {proc.returncode}): "
                              + " | ".join(tail))
     return target
+
+
+def pickle_in_folder(folder: Path) -> Path:
+    """The FLAME model pickle inside a folder (generic_model.pkl, FLAME_NEUTRAL.pkl, flame2023.pkl, ...)."""
+    found = next((folder / n for n in MODEL_PICKLES if (folder / n).is_file()), None)
+    if found is None:
+        raise FlameFileError(f"{folder}: no FLAME model pickle inside (looked for {', '.join(MODEL_PICKLES)})")
+    return found
 
 
 def _check(condition: bool, path: Path, message: str) -> None:

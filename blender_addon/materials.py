@@ -1,4 +1,10 @@
-"""Face materials: skin, lips and eyes (Principled BSDF), assigned from FLAME's vertex masks."""
+"""Face materials (Principled BSDF), assigned per triangle from the FLAME file's vertex masks.
+
+Skin (with subsurface; back faces seen through an open mouth read as the dark mouth),
+lips, mouth interior, teeth, gums, tongue, sclera (`eyes`), iris, pupil and a clear
+cornea. A material is used when the file has a mask for it; later ones paint over
+earlier ones (pupils inside irises inside eyeballs, the cornea over all of them).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +14,32 @@ import bpy
 
 # name -> (base colour RGBA, roughness, subsurface weight)
 _LOOKS = {
-    "skin": ((0.80, 0.57, 0.47, 1.0), 0.55, 0.15),
-    "lips": ((0.62, 0.28, 0.28, 1.0), 0.40, 0.15),
+    "skin": ((0.80, 0.57, 0.47, 1.0), 0.50, 0.25),
+    "lips": ((0.62, 0.28, 0.28, 1.0), 0.38, 0.20),
     "mouth": ((0.25, 0.06, 0.06, 1.0), 0.50, 0.0),
-    "eyes": ((0.90, 0.90, 0.88, 1.0), 0.08, 0.0),
-    "irises": ((0.20, 0.12, 0.06, 1.0), 0.15, 0.0),
-    "pupils": ((0.01, 0.01, 0.01, 1.0), 0.10, 0.0),
+    "teeth": ((0.90, 0.88, 0.80, 1.0), 0.25, 0.0),
+    "gums": ((0.72, 0.30, 0.32, 1.0), 0.35, 0.0),
+    "tongue": ((0.66, 0.26, 0.27, 1.0), 0.45, 0.0),
+    "eyes": ((0.90, 0.90, 0.88, 1.0), 0.25, 0.0),
+    "irises": ((0.28, 0.17, 0.08, 1.0), 0.30, 0.0),
+    "pupils": ((0.01, 0.01, 0.01, 1.0), 0.20, 0.0),
+    "cornea": ((1.0, 1.0, 1.0, 1.0), 0.02, 0.0),
 }
-# material -> FLAME mask names (official FLAME_masks and the stand-in), first found wins;
-# later materials paint over earlier ones (pupils inside irises inside eyeballs)
+# material -> FLAME mask names (official FLAME_masks and the stand-ins), first group found wins
 _MASKS = {
     "lips": (("lips",),),
     "mouth": (("mouth_interior",),),
+    "teeth": (("teeth",),),
+    "gums": (("gums",),),
+    "tongue": (("tongue",),),
     "eyes": (("left_eyeball", "right_eyeball"), ("eyeballs",), ("eyes",)),
     "irises": (("irises",),),
     "pupils": (("pupils",),),
+    "cornea": (("cornea",),),
 }
+SKIN_SCATTER_SCALE = 0.003  # metres: skin scatters light a few millimetres
+# masks painted as point attributes the skin material blends in (soft borders on coarse meshes)
+SKIN_PAINT = {"brows": ("deeptalk_brows", (0.09, 0.055, 0.035, 1.0)), "lips": ("deeptalk_lips", _LOOKS["lips"][0])}
 
 
 def face_material(kind: str) -> bpy.types.Material:
@@ -43,12 +59,18 @@ def face_material(kind: str) -> bpy.types.Material:
         _set_input(bsdf, "Base Color", color)
         _set_input(bsdf, "Roughness", roughness)
         _set_input(bsdf, "Subsurface Weight", subsurface)
-        _set_input(bsdf, "Subsurface Radius", (0.01, 0.004, 0.002))
+        _set_input(bsdf, "Subsurface Radius", (1.0, 0.4, 0.25))
+        _set_input(bsdf, "Subsurface Scale", SKIN_SCATTER_SCALE)
+        if kind == "cornea":
+            _clear_coat(material, bsdf)
+        if kind == "skin":
+            _paint_layers(material, bsdf, color)
+            _dark_back_faces(material, bsdf)
     return material
 
 
 def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[str, np.ndarray]) -> None:
-    """Skin everywhere; lips, mouth, eyes ... on triangles whose three vertices are in those masks."""
+    """Skin everywhere; lips, mouth, teeth, eyes ... on triangles whose three vertices are in those masks."""
     mesh.materials.append(face_material("skin"))
     material_index = np.zeros(len(faces), dtype=np.int32)
     for kind, alternatives in _MASKS.items():
@@ -63,6 +85,78 @@ def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[s
             mesh.materials.append(face_material(kind))
             material_index[selected] = len(mesh.materials) - 1
     mesh.polygons.foreach_set("material_index", material_index)
+    for mask, (attribute, _) in SKIN_PAINT.items():
+        if mask in masks and len(masks[mask]):
+            values = np.zeros(len(mesh.vertices), dtype=np.float32)
+            ids = np.asarray(masks[mask])
+            values[ids[ids < len(values)]] = 1.0
+            values = soften(values, faces)
+            layer = mesh.attributes.get(attribute) or mesh.attributes.new(attribute, "FLOAT", "POINT")
+            layer.data.foreach_set("value", values)
+
+
+def soften(values: np.ndarray, faces: np.ndarray, passes: int = 1, gain: float = 2.2) -> np.ndarray:
+    """(V,) 0/1 paint -> rounded soft edges: average over incident triangles, then re-sharpen the core."""
+    out = values.astype(np.float64)
+    counts = np.bincount(faces.ravel(), minlength=len(out)).astype(np.float64)
+    for _ in range(passes):
+        face_mean = out[faces].mean(axis=1)  # (F,)
+        total = np.bincount(faces.ravel(), weights=np.repeat(face_mean, 3), minlength=len(out))
+        out = np.where(counts > 0, total / np.maximum(counts, 1.0), out)
+    return np.clip(gain * out - 0.25 * (gain - 1.0), 0.0, 1.0).astype(np.float32)
+
+
+def _paint_layers(material: bpy.types.Material, bsdf: bpy.types.Node, color) -> None:
+    """Base colour = skin, then each SKIN_PAINT colour mixed in by its point attribute (0 where absent)."""
+    tree = material.node_tree
+    socket = None
+    for attribute, paint in SKIN_PAINT.values():
+        reader = tree.nodes.new("ShaderNodeAttribute")
+        reader.attribute_name = attribute
+        mix = tree.nodes.new("ShaderNodeMix")
+        mix.data_type = "RGBA"
+        factor = next(i for i in mix.inputs if i.name == "Factor" and i.type == "VALUE")
+        a = next(i for i in mix.inputs if i.name == "A" and i.type == "RGBA")
+        b = next(i for i in mix.inputs if i.name == "B" and i.type == "RGBA")
+        tree.links.new(reader.outputs["Fac"], factor)
+        if socket is None:
+            a.default_value = color
+        else:
+            tree.links.new(socket, a)
+        b.default_value = paint
+        socket = next(o for o in mix.outputs if o.type == "RGBA")
+    if socket is not None and bsdf.inputs.get("Base Color") is not None:
+        tree.links.new(socket, bsdf.inputs["Base Color"])
+
+
+def _clear_coat(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:
+    """A clear, refracting shell (Cycles; EEVEE with its refraction switch where it has one)."""
+    _set_input(bsdf, "Transmission Weight", 1.0)
+    _set_input(bsdf, "Transmission", 1.0)  # Blender < 4.0 name
+    _set_input(bsdf, "IOR", 1.376)
+    for flag in ("use_raytrace_refraction", "use_screen_refraction"):  # EEVEE Next / legacy EEVEE
+        if hasattr(material, flag):
+            setattr(material, flag, True)
+    if hasattr(material, "surface_render_method"):
+        material.surface_render_method = "BLENDED"
+    elif hasattr(material, "blend_method"):
+        material.blend_method = "BLEND"
+
+
+def _dark_back_faces(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:
+    """Inside faces (seen through an open FLAME mouth or eye slit) shade as the dark mouth, not skin."""
+    tree = material.node_tree
+    output = next((n for n in tree.nodes if n.type == "OUTPUT_MATERIAL"), None)
+    if output is None:
+        return
+    geometry = tree.nodes.new("ShaderNodeNewGeometry")
+    inside = tree.nodes.new("ShaderNodeBsdfDiffuse")
+    inside.inputs["Color"].default_value = _LOOKS["mouth"][0]
+    mix = tree.nodes.new("ShaderNodeMixShader")
+    tree.links.new(geometry.outputs["Backfacing"], mix.inputs["Fac"])
+    tree.links.new(bsdf.outputs["BSDF"], mix.inputs[1])
+    tree.links.new(inside.outputs["BSDF"], mix.inputs[2])
+    tree.links.new(mix.outputs["Shader"], output.inputs["Surface"])
 
 
 def _set_input(node: bpy.types.Node, name: str, value) -> None:

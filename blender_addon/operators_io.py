@@ -23,7 +23,7 @@ from . import animate, axes, backend_locator, emotion_track, properties, rig, ta
 def sample_motion(scene: bpy.types.Scene, target: bpy.types.Object, frames: range) -> dict:
     """Evaluate `target` at each frame: exp (T, 50), jaw (T, 3), emotion names + (S, K) track."""
     key = rig.shape_keys_of(target)
-    blocks = [key.key_blocks[name] for name in rig.EXPRESSION_KEYS]
+    blocks = [key.key_blocks[name] for name in rig.expression_keys(target)]
     jaw_bone = target.pose.bones[rig.JAW_BONE]
     names = tuple(str(p)[len(emotion_track.PROPERTY_PREFIX):] for p in target.keys()
                   if str(p).startswith(emotion_track.PROPERTY_PREFIX))

@@ -10,8 +10,10 @@ from . import backend_locator, flame_file, preferences, rig
 
 
 def load_flame_model(context: bpy.types.Context, path: Path) -> flame_file.FlameModel:
-    """A converted `.npz` directly; a `.pkl` through the backend's converter (cached)."""
-    if path.suffix.lower() == ".pkl":
+    """A converted `.npz` directly; a `.pkl` (or a folder holding one) through the backend's converter (cached)."""
+    if path.is_dir() and any((path / n).is_file() for n in ("standin.npz", "flame.npz")):
+        path = next(path / n for n in ("standin.npz", "flame.npz") if (path / n).is_file())
+    if path.suffix.lower() == ".pkl" or path.is_dir():
         settings = preferences.backend_settings(context)
         path = flame_file.convert_pickle(python=settings.python, backend_dir=backend_locator.backend_dir(),
                                          pkl_path=path, cache_dir=preferences.user_dir() / "flame-cache")

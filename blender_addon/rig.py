@@ -1,8 +1,10 @@
 """FLAME model -> Blender rig: face mesh with expression shape keys, skinned armature.
 
 The armature object is the rig (marked with `deeptalk_rig`); the face mesh is its child
-(marked with `deeptalk_face`) and carries 50 expression keys `exp000..exp049` plus 9
-jaw pose correctives (see `rig_correctives`). FLAME Y-up is converted to Blender Z-up
+(marked with `deeptalk_face`) and carries 50 expression keys plus 9 jaw pose correctives
+(see `rig_correctives`). Keys carry the component names when the FLAME file has them
+(head v2: `smile_L`, ...), else `exp000..exp049`; the rig stores the channel -> key name
+map (`deeptalk_expression_keys`), and rigs without one use `exp###` (older files). FLAME Y-up is converted to Blender Z-up
 (`axes.to_blender`); FLAME's LBS weights become vertex groups of the 5 bones.
 """
 
@@ -21,6 +23,7 @@ RIG_VERSION = 1
 BONE_NAMES: tuple[str, ...] = ("root", "neck", "jaw", "eye_L", "eye_R")
 JAW_BONE = "jaw"
 EXPRESSION_KEYS: tuple[str, ...] = tuple(f"exp{i:03d}" for i in range(EXPRESSION_COUNT))
+KEY_MAP_PROP = "deeptalk_expression_keys"  # on the rig: shape key name of each expression channel
 SLIDER_RANGE = 10.0  # Blender's widest shape key slider range; FLAME coefficients stay within it
 _REBUILD_HINT = "add a new head with Add FLAME Head"  # what to do about a damaged rig
 
@@ -51,8 +54,9 @@ def build_rig(model: FlameModel, *, name: str, collection: bpy.types.Collection,
     face = bpy.data.objects.new(f"{name}_face", mesh)
     collection.objects.link(face)
     face.parent = rig
-    _add_expression_keys(face, vertices, model.exprdirs)
-    rest_track.add_rest_track(mesh.shape_keys, EXPRESSION_KEYS, f"{name}.rest")
+    key_names = model.expression_names or EXPRESSION_KEYS
+    _add_expression_keys(face, vertices, model.exprdirs, key_names)
+    rest_track.add_rest_track(mesh.shape_keys, key_names, f"{name}.rest")
     _add_vertex_groups(face, model.weights)
     modifier = face.modifiers.new("FLAME skinning", "ARMATURE")
     modifier.object = rig
@@ -61,6 +65,7 @@ def build_rig(model: FlameModel, *, name: str, collection: bpy.types.Collection,
     materials.assign_face_materials(mesh, model.faces, model.masks)
 
     rig[RIG_MARKER] = RIG_VERSION
+    rig[KEY_MAP_PROP] = list(key_names)
     rig["deeptalk_flame_source"] = model.source
     face[FACE_MARKER] = RIG_VERSION
     return rig
@@ -85,6 +90,20 @@ def shape_keys_of(rig: bpy.types.Object) -> bpy.types.Key | None:
     return face.data.shape_keys if face is not None else None
 
 
+def expression_keys(rig: bpy.types.Object) -> tuple[str, ...]:
+    """Shape key name of each of the 50 expression channels on `rig`.
+
+    The rig's stored map when it is complete and its keys exist; otherwise `exp###`
+    (rigs made before keys had names), so older .blend files keep animating.
+    """
+    stored = rig.get(KEY_MAP_PROP) if rig is not None else None
+    names = tuple(str(n) for n in stored) if stored is not None and not isinstance(stored, str) else ()
+    key = shape_keys_of(rig) if rig is not None else None
+    if len(names) == EXPRESSION_COUNT and key is not None and all(n in key.key_blocks for n in names):
+        return names
+    return EXPRESSION_KEYS
+
+
 def jaw_rest(rig: bpy.types.Object) -> np.ndarray:
     """(3, 3) rest rotation of the jaw bone in armature space (columns = local axes)."""
     return np.array(rig.data.bones[JAW_BONE].matrix_local.to_3x3(), dtype=np.float64)
@@ -99,7 +118,7 @@ def check_rig(rig: bpy.types.Object | None) -> str | None:
     if JAW_BONE not in rig.pose.bones:
         return f"{rig.name!r} has no jaw bone; {_REBUILD_HINT}"
     key = shape_keys_of(rig)
-    missing = [name for name in EXPRESSION_KEYS if key is None or name not in key.key_blocks]
+    missing = [name for name in expression_keys(rig) if key is None or name not in key.key_blocks]
     if missing:
         shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         return f"{rig.name!r} has no face mesh with the 50 expression shape keys (missing {shown}); {_REBUILD_HINT}"
@@ -148,9 +167,10 @@ def _build_mesh(name: str, vertices: np.ndarray, faces: np.ndarray) -> bpy.types
     return mesh
 
 
-def _add_expression_keys(face: bpy.types.Object, vertices: np.ndarray, exprdirs: np.ndarray) -> None:
+def _add_expression_keys(face: bpy.types.Object, vertices: np.ndarray, exprdirs: np.ndarray,
+                         key_names: tuple[str, ...]) -> None:
     face.shape_key_add(name="Basis", from_mix=False)
-    for index, key_name in enumerate(EXPRESSION_KEYS):
+    for index, key_name in enumerate(key_names):
         block = face.shape_key_add(name=key_name, from_mix=False)
         offsets = axes.to_blender(exprdirs[:, :, index])  # (V, 3)
         block.data.foreach_set("co", (vertices + offsets).astype(np.float32).ravel())

@@ -14,7 +14,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("flame", help="FLAME models: stand-in head, conversion, inspection")
     sub = parser.add_subparsers(dest="flame_command", metavar="ACTION", required=True)
     standin = sub.add_parser("standin", help="generate the stand-in FLAME-format head into a folder")
-    standin.add_argument("-o", "--output", required=True, help="folder for standin.npz and the smplx files")
+    standin.add_argument("-o", "--output", help="folder for standin.npz and the smplx files "
+                         "(default: assets/flame/standin, or assets/flame/standin-v2 with --version 2)")
+    standin.add_argument("--version", type=int, choices=(1, 2), default=1,
+                         help="1: head v1 (basis standin-v1, the default model's); 2: head v2 (standin-v2)")
     standin.add_argument("--pickle", action="store_true", help="also write FLAME_NEUTRAL.pkl (large)")
     standin.set_defaults(func=run_standin)
     convert = sub.add_parser("convert", help="convert a FLAME 2020/2023 pickle to a plain .npz (safely)")
@@ -34,9 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_standin(args: argparse.Namespace) -> int:
-    from deeptalk.flame.standin import write_standin
+    if args.version == 2:
+        from deeptalk.flame.standin_v2 import write_standin_v2
 
-    folder = write_standin(args.output, pickle=args.pickle)
+        folder = write_standin_v2(args.output, pickle=args.pickle)
+    else:
+        from deeptalk.flame.standin import write_standin
+        from deeptalk.paths import standin_flame_dir
+
+        folder = write_standin(args.output or standin_flame_dir(), pickle=args.pickle)
     log.info("wrote the stand-in head to %s", folder)
     return 0
 

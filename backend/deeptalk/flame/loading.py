@@ -16,6 +16,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from deeptalk.flame.masks import derive_masks, masks_from_flame_masks
+from deeptalk.flame.material_masks import with_material_masks
 from deeptalk.flame.model import (EXPR_BASIS_DIM, NUM_JOINTS, NUM_LANDMARKS, POSE_FEATURES, SHAPE_DIM,
                                   FlameFormatError, FlameModel)
 from deeptalk.flame.safe_pickle import UnsafePickleError, safe_load, to_numpy
@@ -46,6 +47,8 @@ def load_flame_pickle(path: str | os.PathLike[str], *, masks_path: str | os.Path
     UnsafePickleError with a sentence saying what is wrong.
     """
     path = Path(path)
+    if masks_path is None and (path.parent / MASKS_NAME).is_file():
+        masks_path = path.parent / MASKS_NAME  # FLAME_masks.pkl beside the model
     try:
         raw = safe_load(path)
     except UnsafePickleError as exc:
@@ -59,9 +62,10 @@ def load_flame_pickle(path: str | os.PathLike[str], *, masks_path: str | os.Path
                        landmark_bary=embedding[1] if embedding else np.zeros((0, 3)))
     if masks_path:
         masks = masks_from_flame_masks(safe_load(masks_path), model, name=str(masks_path))
-        return model.with_masks(masks, f"FLAME_masks.pkl: {Path(masks_path).resolve()}")
+        return model.with_masks(with_material_masks(model, masks), f"FLAME_masks.pkl: {Path(masks_path).resolve()}")
     log.warning("%s: no FLAME_masks.pkl given; lip/mouth/eye/forehead regions derived from geometry", path)
-    return model.with_masks(derive_masks(model), "derived from geometry (no FLAME_masks.pkl)")
+    return model.with_masks(with_material_masks(model, derive_masks(model)),
+                            "derived from geometry (no FLAME_masks.pkl)")
 
 
 def flame_arrays(raw: Any, *, name: str = "file") -> dict[str, np.ndarray]:
@@ -143,6 +147,9 @@ def load_flame(path: str | os.PathLike[str], *, masks_path: str | os.PathLike[st
     if str(path) == "standin":
         from deeptalk.flame.standin import standin_model
         return standin_model()
+    if str(path) == "standin-v2":
+        from deeptalk.flame.standin_v2 import standin_v2_model
+        return standin_v2_model()
     path = Path(path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"FLAME model not found: {path}")

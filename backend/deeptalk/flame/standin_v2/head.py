@@ -1,0 +1,104 @@
+"""Assemble head v2's rest geometry: skin on v1's grid, mouth bag, eyes with corneas, teeth, gums, tongue.
+
+`HeadV2.head` is a v1 `HeadGeometry` over all vertices (so v1's region fields and rig
+helpers apply to the skin); `HeadV2.part` says which piece each vertex belongs to.
+Deterministic and mirror-symmetric.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from deeptalk.flame.standin import layout as L
+from deeptalk.flame.standin.face import mouth_envelope
+from deeptalk.flame.standin.grid import build_grid
+from deeptalk.flame.standin.head import HeadGeometry, mirror_map
+from deeptalk.flame.standin_v2.bag import mouth_bag
+from deeptalk.flame.standin_v2.eyes import eye
+from deeptalk.flame.standin_v2.features import apply_features_v2
+from deeptalk.flame.standin_v2.mouth import gum, teeth_row, tongue
+
+PARTS: tuple[str, ...] = ("skin", "bag", "eyeball", "cornea", "teeth_upper", "teeth_lower", "gums_upper",
+                          "gums_lower", "tongue")
+PART = {name: i for i, name in enumerate(PARTS)}
+
+
+@dataclass(frozen=True)
+class HeadV2:
+    head: HeadGeometry  # vertices, faces and v1 labels over every vertex
+    part: np.ndarray  # (V,) index into PARTS
+    eye_centre_ids: tuple[np.ndarray, np.ndarray]  # (left, right) ids averaging to the eye centres
+
+    def mask(self, *names: str) -> np.ndarray:
+        """(V,) bool: vertices of the named parts."""
+        return np.isin(self.part, [PART[n] for n in names])
+
+
+def relax_jaw_angle(skin: np.ndarray, faces: np.ndarray, steps: int = 25) -> np.ndarray:
+    """Smooth the skin under the angle of the jaw, where v1's grid rows fold over each other."""
+    x, y, z = np.abs(skin[:, 0]), skin[:, 1], skin[:, 2]
+    region = np.flatnonzero((x > 0.025) & (x < 0.065) & (y > -0.112) & (y < -0.07) & (z > -0.01) & (z < 0.065))
+    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
+    edges = np.unique(np.concatenate([edges, edges[:, ::-1]]), axis=0)
+    starts = np.searchsorted(edges[:, 0], np.arange(len(skin) + 1))
+    out = skin.copy()
+    for _ in range(steps):
+        out[region] = np.array([out[edges[starts[i]:starts[i + 1], 1]].mean(axis=0) for i in region])
+    return out
+
+
+def build_head_v2() -> HeadV2:
+    """The rest-pose head v2 (about 10,000 vertices)."""
+    grid = build_grid()
+    base = grid.vertices.copy()
+    n = len(base)
+    lip_side = np.zeros(n)
+    lip_side[grid.mouth_upper[1:-1]] = 1.0
+    lip_side[grid.mouth_lower[1:-1]] = -1.0
+    base[:, 1] += lip_side * 0.5 * L.LIP_GAP * mouth_envelope(base[:, 0], 0.5)
+    lid_edge = np.zeros(n, bool)
+    for ids in (*grid.eye_upper, *grid.eye_lower):
+        lid_edge[ids] = True
+    skin = relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces)
+    bag = mouth_bag(skin, grid.mouth_upper, grid.mouth_lower, offset=n)
+    chunks, faces, labels = [skin, bag.vertices], [grid.faces, bag.faces], [np.zeros(n), np.ones(len(bag.vertices))]
+    start = n + len(bag.vertices)
+    eyeball_side, eye_polar, centres = [np.zeros(start)], [np.zeros(start)], []
+    for side in (1.0, -1.0):
+        e = eye((side * L.EYE_X, L.EYE_Y, L.EYEBALL_Z))
+        chunks.append(e.vertices)
+        faces.append(e.faces + start)
+        labels.append(np.where(e.cornea, PART["cornea"], PART["eyeball"]))
+        eyeball_side.append(np.full(len(e.vertices), side))
+        eye_polar.append(e.polar)
+        centres.append(e.centre_ring + start)
+        start += len(e.vertices)
+    pieces = [*teeth_row(True), *teeth_row(False), gum(True), gum(False), tongue()]
+    for piece in pieces:
+        chunks.append(piece.vertices)
+        faces.append(piece.faces + start)
+        labels.append(np.full(len(piece.vertices), PART[piece.label]))
+        start += len(piece.vertices)
+    vertices = np.concatenate(chunks)
+    total = len(vertices)
+    pad_eyes = total - len(np.concatenate(eyeball_side))
+    eyeball = np.concatenate(eyeball_side + [np.zeros(pad_eyes)])
+    polar = np.concatenate(eye_polar + [np.zeros(pad_eyes)])
+    cavity = np.zeros(total, bool)
+    cavity[n:n + len(bag.vertices)] = True
+
+    def pad(a: np.ndarray, fill: float = 0.0) -> np.ndarray:
+        return np.concatenate([np.full(n, fill), a, np.full(total - n - len(a), fill)])
+
+    loop = np.concatenate([grid.mouth_upper, grid.mouth_lower[-2:0:-1]])
+    follows = np.where(bag.loop_index >= 0, loop[np.clip(bag.loop_index, 0, None)], -1)
+    head = HeadGeometry(
+        vertices=vertices, faces=np.concatenate(faces), grid=grid,
+        lip_side=np.concatenate([lip_side, np.zeros(total - n)]), cavity=cavity,
+        cavity_side=pad(bag.side), cavity_depth=pad(bag.depth), cavity_follows=pad(follows, -1).astype(np.int64),
+        eyeball=eyeball, eye_polar=polar, mirror=mirror_map(vertices), mouth_upper=grid.mouth_upper,
+        mouth_lower=grid.mouth_lower, eye_upper=grid.eye_upper, eye_lower=grid.eye_lower,
+    )
+    return HeadV2(head=head, part=np.concatenate(labels).astype(np.int64), eye_centre_ids=(centres[0], centres[1]))
