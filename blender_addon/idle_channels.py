@@ -23,6 +23,7 @@ class IdleChannels:
 
 IDLE_CHANNELS: dict[str, IdleChannels] = {
     "standin-v1": IdleChannels(blink=(21, 22)),  # blink_left, blink_right (flame/semantics.py)
+    "standin-v2": IdleChannels(blink=(19, 20)),  # blink_L, blink_R (flame/semantics_v2.py)
     "flame2020": IdleChannels(),  # PCA basis: no blink component
 }
 UNKNOWN = IdleChannels()
