@@ -12,6 +12,8 @@
 | `emotions` | (K,) str | the model's emotion class names (may be empty) |
 | `emotion_mean`, `emotion_logvar` | (D,) float32 | the clip's emotion embedding |
 | `emotion_track` | (seconds, K) float32 | per-second emotion probabilities |
+| `arkit` | (takes, T, 52) float32 | optional: ARKit blendshape weights in [0, 1] per frame |
+| `arkit_names` | (52,) str | optional: the ARKit channel of each `arkit` column |
 
 Written atomically (temporary file in the same folder, then `os.replace`), so a reader
 never sees half a file. Numpy and stdlib only (the add-on can load this module).
@@ -51,6 +53,8 @@ class MotionFile:
     emotion_mean: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_logvar: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_track: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # (S, K)
+    arkit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))  # (takes, T, 52) optional
+    arkit_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -69,6 +73,12 @@ class MotionFile:
         track = np.asarray(self.emotion_track)
         if track.size and (track.ndim != 2 or track.shape[1] != len(self.emotions)):
             raise MotionFileError(f"emotion_track must be (seconds, {len(self.emotions)}), got {track.shape}")
+        arkit = np.asarray(self.arkit)
+        if arkit.size:
+            if arkit.shape != exp.shape[:2] + (len(self.arkit_names),):
+                raise MotionFileError(f"arkit must be {exp.shape[:2] + (len(self.arkit_names),)}, got {arkit.shape}")
+            if not (np.isfinite(arkit).all() and arkit.min() >= 0 and arkit.max() <= 1):
+                raise MotionFileError("arkit weights must be finite and in [0, 1]")
 
     @property
     def takes(self) -> int:
@@ -96,6 +106,9 @@ def write_motion(path: str | os.PathLike[str], motion: MotionFile) -> Path:
         "emotion_logvar": np.asarray(motion.emotion_logvar, dtype=np.float32),
         "emotion_track": np.asarray(motion.emotion_track, dtype=np.float32),
     }
+    if np.asarray(motion.arkit).size:
+        arrays["arkit"] = np.asarray(motion.arkit, dtype=np.float32)
+        arrays["arkit_names"] = np.asarray(motion.arkit_names, dtype=np.str_)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -117,14 +130,15 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
             missing = [key for key in FORMAT_KEYS if key not in data.files]
             if missing:
                 raise MotionFileError(f"{path}: missing key(s) {', '.join(missing)}")
-            optional = {key: data[key] for key in ("emotions", "emotion_mean", "emotion_logvar", "emotion_track")
-                        if key in data.files}
+            optional = {key: data[key] for key in ("emotions", "emotion_mean", "emotion_logvar", "emotion_track",
+                                                   "arkit", "arkit_names") if key in data.files}
             return MotionFile(
                 exp=data["exp"], jaw=data["jaw"], fps=float(data["fps"]),
                 seeds=tuple(int(s) for s in data["seeds"]), model_id=str(data["model_id"]),
                 protocol=int(data["protocol"]), duration_s=float(data["duration_s"]),
                 emotions=tuple(str(e) for e in optional.get("emotions", ())),
-                **{k: v for k, v in optional.items() if k != "emotions"},
+                arkit_names=tuple(str(n) for n in optional.get("arkit_names", ())),
+                **{k: v for k, v in optional.items() if k not in ("emotions", "arkit_names")},
             )
     except FileNotFoundError:
         raise

@@ -140,6 +140,6 @@ def read_livelink_csv(path: str | os.PathLike[str]) -> LiveLinkTake:
     codes = tuple(row[0].strip() for row in body)
     frames = [parse_timecode(code)[3] for code in codes]
     seconds = [parse_timecode(code)[:3] for code in codes]
-    spans_second = len(set(seconds)) > 2
+    spans_second = len(set(seconds)) >= 2  # a second followed by another reached its last frame
     fps = float(max(frames) + 1) if spans_second else None
     return LiveLinkTake(names=names, weights=weights, rotations=rotations, timecodes=codes, fps=fps)
