@@ -1,0 +1,65 @@
+"""The DEEPTalk ARKit Character panel (draw only): character, mapping, jaw bone, controls, export."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import mesh_target
+from .operators_animate import running_batch
+
+
+class DEEPTALK_UL_arkit_channels(bpy.types.UIList):
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0):
+        obj = context.scene.deeptalk_arkit_mesh
+        row = layout.row(align=True)
+        row.label(text=item.name)
+        key = obj.data.shape_keys if obj is not None and obj.type == "MESH" else None
+        if key is not None:
+            row.prop_search(item, "shape_key", key, "key_blocks", text="")
+        else:
+            row.prop(item, "shape_key", text="")
+        row.prop(item, "gain", text="")
+
+
+class DEEPTALK_PT_arkit(bpy.types.Panel):
+    bl_idname = "DEEPTALK_PT_arkit"
+    bl_label = "ARKit Character"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "DEEPTalk"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        scene = context.scene
+        layout.prop(scene, "deeptalk_arkit_mesh")
+        obj = scene.deeptalk_arkit_mesh
+        problem = mesh_target.check_mesh_target(obj)
+        if problem:
+            layout.label(text=problem, icon="INFO")
+        if obj is None or obj.type != "MESH":
+            return
+        settings = obj.deeptalk_arkit
+        box = layout.box()
+        if len(settings.channels):
+            box.template_list("DEEPTALK_UL_arkit_channels", "", settings, "channels", settings, "active_channel", rows=6)
+        missing = mesh_target.unmatched(obj) if not problem else []
+        if missing:
+            box.label(text=f"Unmatched ({len(missing)}): {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}")
+        box.operator("deeptalk.arkit_match", icon="FILE_REFRESH")
+        col = layout.column(align=True)
+        col.prop(settings, "jaw_armature")
+        if settings.jaw_armature is not None and settings.jaw_armature.type == "ARMATURE":
+            col.prop_search(settings, "jaw_bone", settings.jaw_armature.data, "bones")
+        col = layout.column(align=True)
+        for name in ("strength", "mouth", "brows", "eyes", "smoothing_s", "key_tolerance"):
+            col.prop(settings, name)
+        col = layout.column(align=True)
+        col.enabled = running_batch() is None
+        col.operator("deeptalk.arkit_animate", icon="PLAY_SOUND")
+        col.operator("deeptalk.arkit_animate", text="Animate Character (All Strips)",
+                     icon="SEQ_STRIP_DUPLICATE").all_strips = True
+        layout.operator("deeptalk.arkit_export_csv", icon="EXPORT")
+
+
+classes = (DEEPTALK_UL_arkit_channels, DEEPTALK_PT_arkit)
