@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import bpy
 
-from . import (backend_session, mesh_target_properties, operators_animate, operators_io, operators_mesh_target,
+from . import (backend_session, mesh_target_properties, operators_animate, operators_ict, operators_io,
+               operators_mesh_target,
                operators_rig, operators_setup, panel_mesh_target, panels, preferences, properties)
 
 bl_info = {  # legacy add-on install; Blender 4.2+ extensions read blender_manifest.toml
@@ -32,12 +33,14 @@ classes = (
     *panels.classes,
     *mesh_target_properties.classes,
     *operators_mesh_target.classes,
+    *operators_ict.classes,
     *panel_mesh_target.classes,
 )
 
 _MENUS = (
     ("VIEW3D_MT_add", operators_rig.menu_func),
     ("TOPBAR_MT_file_import", operators_io.import_menu_func),
+    ("TOPBAR_MT_file_import", operators_ict.import_menu_func),
     ("TOPBAR_MT_file_export", operators_io.export_menu_func),
 )
 

@@ -33,6 +33,7 @@ class DEEPTALK_PT_arkit(bpy.types.Panel):
         layout = self.layout
         scene = context.scene
         layout.prop(scene, "deeptalk_arkit_mesh")
+        layout.operator("deeptalk.import_ict_facekit", icon="IMPORT")
         obj = scene.deeptalk_arkit_mesh
         problem = mesh_target.check_mesh_target(obj)
         if problem:
