@@ -20,7 +20,8 @@ from types import ModuleType
 
 ADDON_DIR = Path(__file__).resolve().parent
 # Backend modules the add-on may load: they import only the standard library and numpy.
-LOADABLE_MODULES = ("protocol", "motion_io", "retarget.names", "retarget.controls", "retarget.livelink_csv")
+LOADABLE_MODULES = ("protocol", "motion_io", "retarget.names", "retarget.controls", "retarget.livelink_csv",
+                    "flame.semantics")
 _loaded: dict[tuple[str, str], ModuleType] = {}
 
 
@@ -123,6 +124,11 @@ def arkit_names() -> ModuleType:
 def arkit_controls() -> ModuleType:
     """The backend's `retarget/controls.py`: strength, region gains, smoothing, key reduction."""
     return load_backend_module("retarget.controls")
+
+
+def flame_semantics() -> ModuleType:
+    """The backend's `flame/semantics.py`: names of the stand-in's expression components."""
+    return load_backend_module("flame.semantics")
 
 
 def livelink_csv() -> ModuleType:

@@ -17,7 +17,7 @@ import numpy as np
 
 import bpy
 
-from . import axes, backend_locator, bake, compat, emotion_track, name_matching, takes
+from . import axes, backend_locator, bake, compat, emotion_track, flame_controls, name_matching, takes
 
 GROUP = "DEEPTalk ARKit"
 JAW_GROUP = "DEEPTalk jaw"
@@ -119,10 +119,8 @@ def animated_ids(obj: bpy.types.Object) -> list[bpy.types.ID]:
 
 
 def controls(obj: bpy.types.Object):
-    s = obj.deeptalk_arkit
-    return backend_locator.arkit_controls().ArkitControls(
-        strength=float(s.strength), mouth=float(s.mouth), brows=float(s.brows), eyes=float(s.eyes),
-        smoothing_s=float(s.smoothing_s), key_tolerance=float(s.key_tolerance))
+    """The object's animator controls (`Object.deeptalk_controls`) as an `ArkitControls`."""
+    return flame_controls.object_controls(obj)
 
 
 def bake_mesh(obj: bpy.types.Object, request: bake.BakeRequest, arkit: np.ndarray, *,

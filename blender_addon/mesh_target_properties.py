@@ -1,6 +1,7 @@
-"""Saved settings of an ARKit character: the mapping rows, jaw bone and animator controls.
+"""Saved settings of a target: an ARKit character's mapping rows and jaw bone, and animator controls.
 
-`Object.deeptalk_arkit` holds them on the face mesh (so they travel with it and are reused);
+`Object.deeptalk_arkit` holds the mapping on the face mesh (so it travels with it and is reused);
+`Object.deeptalk_controls` the animator controls of a FLAME rig or an ARKit character;
 `Scene.deeptalk_arkit_mesh` is the scene's chosen character.
 """
 
@@ -32,6 +33,11 @@ class DEEPTalkArkitTarget(bpy.types.PropertyGroup):
     jaw_armature: bpy.props.PointerProperty(name="Jaw Armature", type=bpy.types.Object, poll=_is_armature,
                                             description="Optional: the armature whose jaw bone follows the jaw")
     jaw_bone: bpy.props.StringProperty(name="Jaw Bone", default="", description="Optional jaw bone (Quaternion)")
+
+
+class DEEPTalkAnimatorControls(bpy.types.PropertyGroup):
+    """Strength, region gains, smoothing and key reduction of a target (FLAME rig or ARKit character)."""
+
     strength: bpy.props.FloatProperty(name="Strength", default=1.0, min=0.0, max=10.0, soft_max=2.0,
                                       description="Overall gain of every channel")
     mouth: bpy.props.FloatProperty(name="Mouth", default=1.0, min=0.0, max=10.0, soft_max=2.0,
@@ -47,11 +53,12 @@ class DEEPTalkArkitTarget(bpy.types.PropertyGroup):
                                                        "from the solved weights (0 = a key on every frame)")
 
 
-classes = (DEEPTalkArkitChannel, DEEPTalkArkitTarget)
+classes = (DEEPTalkArkitChannel, DEEPTalkArkitTarget, DEEPTalkAnimatorControls)
 
 
 def register_properties() -> None:
     bpy.types.Object.deeptalk_arkit = bpy.props.PointerProperty(type=DEEPTalkArkitTarget)
+    bpy.types.Object.deeptalk_controls = bpy.props.PointerProperty(type=DEEPTalkAnimatorControls)
     bpy.types.Scene.deeptalk_arkit_mesh = bpy.props.PointerProperty(
         name="Character", type=bpy.types.Object, poll=_is_mesh_with_keys,
         description="The character's face mesh with ARKit-named shape keys")
@@ -59,4 +66,5 @@ def register_properties() -> None:
 
 def unregister_properties() -> None:
     del bpy.types.Scene.deeptalk_arkit_mesh
+    del bpy.types.Object.deeptalk_controls
     del bpy.types.Object.deeptalk_arkit

@@ -8,6 +8,16 @@ from . import mesh_target
 from .operators_animate import running_batch
 
 
+CONTROLS = ("strength", "mouth", "brows", "eyes", "smoothing_s", "key_tolerance")
+
+
+def draw_controls(layout: bpy.types.UILayout, obj: bpy.types.Object) -> None:
+    col = layout.column(align=True)
+    col.label(text="Animator Controls")
+    for name in CONTROLS:
+        col.prop(obj.deeptalk_controls, name)
+
+
 class DEEPTALK_UL_arkit_channels(bpy.types.UIList):
     def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0):
         obj = context.scene.deeptalk_arkit_mesh
@@ -52,9 +62,7 @@ class DEEPTALK_PT_arkit(bpy.types.Panel):
         col.prop(settings, "jaw_armature")
         if settings.jaw_armature is not None and settings.jaw_armature.type == "ARMATURE":
             col.prop_search(settings, "jaw_bone", settings.jaw_armature.data, "bones")
-        col = layout.column(align=True)
-        for name in ("strength", "mouth", "brows", "eyes", "smoothing_s", "key_tolerance"):
-            col.prop(settings, name)
+        draw_controls(layout, obj)
         col = layout.column(align=True)
         col.enabled = running_batch() is None
         col.operator("deeptalk.arkit_animate", icon="PLAY_SOUND")
@@ -63,4 +71,24 @@ class DEEPTALK_PT_arkit(bpy.types.Panel):
         layout.operator("deeptalk.arkit_export_csv", icon="EXPORT")
 
 
-classes = (DEEPTALK_UL_arkit_channels, DEEPTALK_PT_arkit)
+class DEEPTALK_PT_flame_controls(bpy.types.Panel):
+    """Animator controls of the FLAME rig (applied when its takes are baked)."""
+
+    bl_idname = "DEEPTALK_PT_flame_controls"
+    bl_label = "FLAME Rig Controls"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "DEEPTalk"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        from . import properties
+
+        target = properties.target_rig(context.scene)
+        if target is None:
+            self.layout.label(text="No FLAME rig in the scene", icon="INFO")
+            return
+        draw_controls(self.layout, target)
+
+
+classes = (DEEPTALK_UL_arkit_channels, DEEPTALK_PT_arkit, DEEPTALK_PT_flame_controls)

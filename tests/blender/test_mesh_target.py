@@ -107,7 +107,7 @@ def test_mapping_gain_controls_and_save_reload(character, backend, line, tmp_pat
     rows = character.deeptalk_arkit.channels
     rows["jawOpen"].gain = 0.5
     rows["mouthFunnel"].shape_key = ""  # the animator turns a channel off
-    character.deeptalk_arkit.key_tolerance = 0.02
+    character.deeptalk_controls.key_tolerance = 0.02
     path = tmp_path / "shot.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(path))
     bpy.ops.wm.open_mainfile(filepath=str(path))

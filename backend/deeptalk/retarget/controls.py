@@ -1,4 +1,4 @@
-"""Animator controls on ARKit weights: strength, region gains, smoothing, key reduction.
+"""Animator controls on ARKit weights (and FLAME channels): strength, region gains, smoothing, key reduction.
 
 Numpy only and no `deeptalk` imports: the Blender add-on loads this file alone and applies
 the same controls the CLI does. Weights are `(T, C)` arrays of channels named by ARKit
@@ -66,13 +66,17 @@ def smooth(weights: np.ndarray, sigma_frames: float) -> np.ndarray:
     return windows @ kernel
 
 
+def scale_and_smooth(values: np.ndarray, gains: np.ndarray, sigma_frames: float) -> np.ndarray:
+    """Smoothed along time, then each channel times its gain (no clipping): `(T, C) -> (T, C)`."""
+    return smooth(values, sigma_frames) * np.asarray(gains, dtype=np.float64)[None]
+
+
 def apply_controls(weights: np.ndarray, names: Sequence[str], controls: ArkitControls, fps: float) -> np.ndarray:
     """Scaled by the gains, smoothed, clipped to [0, 1]: `(T, C) -> (T, C)`."""
     weights = np.asarray(weights, dtype=np.float64)
     if weights.ndim != 2 or weights.shape[1] != len(names):
         raise ValueError(f"weights must be (T, {len(names)}), got {weights.shape}")
-    out = smooth(weights, controls.smoothing_s * fps) * channel_gains(names, controls)[None]
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(scale_and_smooth(weights, channel_gains(names, controls), controls.smoothing_s * fps), 0.0, 1.0)
 
 
 def reduce_keys(values: np.ndarray, tolerance: float) -> np.ndarray:
