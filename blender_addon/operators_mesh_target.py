@@ -122,27 +122,54 @@ class DEEPTALK_OT_arkit_animate(bpy.types.Operator):
         context.window_manager.deeptalk_status.running = False
 
     def _finish(self, context: bpy.types.Context) -> set[str]:
-        status = context.window_manager.deeptalk_status
-        status.running, status.fraction = False, 0.0
-        run = self._run
-        if run is None or run.state is not JobState.DONE:
-            animate.discard_results(self._clips)
-            cancelled = run is not None and run.state is JobState.CANCELLED
-            message = "cancelled" if cancelled else (run.error if run is not None else "not started")
-            status.message = f"Animation {message}"
-            self.report({"WARNING"} if cancelled else {"ERROR"}, f"DEEPTalk: {message}; the scene is unchanged")
+        return finish_mesh_run(context, self._run, self._clips, self.report)
+
+
+def finish_mesh_run(context: bpy.types.Context, run: BatchRun | None, clips: list, report) -> set[str]:
+    """Bake a finished run onto the scene's ARKit character (all clips or none) and report."""
+    status = context.window_manager.deeptalk_status
+    status.running, status.fraction = False, 0.0
+    if run is None or run.state is not JobState.DONE:
+        animate.discard_results(clips)
+        cancelled = run is not None and run.state is JobState.CANCELLED
+        message = "cancelled" if cancelled else (run.error if run is not None else "not started")
+        status.message = f"Animation {message}"
+        report({"WARNING"} if cancelled else {"ERROR"}, f"DEEPTalk: {message}; the scene is unchanged")
+        return {"CANCELLED"}
+    scene = context.scene
+    obj = target_mesh(context)
+    try:
+        actions = mesh_target_animate.apply_results(scene, obj, clips, replace=scene.deeptalk.replace_takes)
+    except (ValueError, RuntimeError, KeyError) as exc:
+        animate.discard_results(clips)
+        status.message = f"Animation failed: {exc}"
+        report({"ERROR"}, f"DEEPTalk: {exc}; the scene is unchanged")
+        return {"CANCELLED"}
+    status.message = f"Animated {len(clips)} strip(s) onto {obj.name}: {len(actions)} take(s)"
+    report({"INFO"}, status.message)
+    return {"FINISHED"}
+
+
+class DEEPTALK_OT_arkit_use_take(bpy.types.Operator):
+    """Make take N of the strip the active one on the ARKit character (the others are muted)"""
+
+    bl_idname = "deeptalk.arkit_use_take"
+    bl_label = "Use Take"
+    bl_options = {"REGISTER", "UNDO"}
+
+    clip: bpy.props.StringProperty(name="Strip", default="")
+    number: bpy.props.IntProperty(name="Take", default=1, min=1)
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        obj = target_mesh(context)
+        if obj is None:
+            self.report({"ERROR"}, mesh_target.check_mesh_target(obj))
             return {"CANCELLED"}
-        scene = context.scene
         try:
-            actions = mesh_target_animate.apply_results(scene, target_mesh(context), self._clips,
-                                                        replace=scene.deeptalk.replace_takes)
-        except (ValueError, RuntimeError, KeyError) as exc:
-            animate.discard_results(self._clips)
-            status.message = f"Animation failed: {exc}"
-            self.report({"ERROR"}, f"DEEPTalk: {exc}; the scene is unchanged")
+            takes.use_take(obj, self.clip, self.number)
+        except KeyError as exc:
+            self.report({"ERROR"}, str(exc.args[0]))
             return {"CANCELLED"}
-        status.message = f"Animated {len(self._clips)} strip(s) onto {target_mesh(context).name}: {len(actions)} take(s)"
-        self.report({"INFO"}, status.message)
         return {"FINISHED"}
 
 
@@ -174,4 +201,4 @@ class DEEPTALK_OT_arkit_export_csv(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
-classes = (DEEPTALK_OT_arkit_match, DEEPTALK_OT_arkit_animate, DEEPTALK_OT_arkit_export_csv)
+classes = (DEEPTALK_OT_arkit_match, DEEPTALK_OT_arkit_animate, DEEPTALK_OT_arkit_use_take, DEEPTALK_OT_arkit_export_csv)

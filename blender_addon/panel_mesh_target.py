@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import mesh_target
+from . import compat, mesh_target, takes
 from .operators_animate import running_batch
 
 
@@ -68,6 +68,16 @@ class DEEPTALK_PT_arkit(bpy.types.Panel):
         col.operator("deeptalk.arkit_animate", icon="PLAY_SOUND")
         col.operator("deeptalk.arkit_animate", text="Animate Character (All Strips)",
                      icon="SEQ_STRIP_DUPLICATE").all_strips = True
+        strip = compat.active_strip(scene)
+        if strip is not None and strip.type == "SOUND":
+            clip_takes = takes.strip_takes(obj, strip.name)
+            if clip_takes:
+                box = layout.box()
+                box.label(text=f"Takes of {strip.name}")
+                for take in clip_takes:
+                    op = box.operator("deeptalk.arkit_use_take", text=f"Take {take.number}  seed {take.seed}",
+                                      icon="RADIOBUT_ON" if take.active else "RADIOBUT_OFF", depress=take.active)
+                    op.clip, op.number = strip.name, take.number
         layout.operator("deeptalk.arkit_export_csv", icon="EXPORT")
 
 

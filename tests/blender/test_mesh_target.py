@@ -142,3 +142,54 @@ def test_failure_leaves_the_scene_byte_identical(character, backend, line):
     with pytest.raises(RuntimeError, match="the scene is unchanged"):
         bpy.ops.deeptalk.arkit_animate(strip_name="broken")
     assert mesh_state(fresh) == before  # not even the automatic mapping was stored
+
+
+def test_takes_seeds_nla_and_replace(character, backend, line):
+    set_fps(24)
+    add_strip(line["line"], name="line", frame_start=1, trim=(0, 0))
+    scene = bpy.context.scene
+    scene.deeptalk.takes, scene.deeptalk.seed = 2, 8
+    scene.deeptalk.temperature_top = scene.deeptalk.temperature_bottom = 1.0  # sampling: seeds matter
+    assert bpy.ops.deeptalk.arkit_animate() == {"FINISHED"}
+    clip_takes = takes.strip_takes(character, "line")
+    assert [(t.number, t.seed, t.active) for t in clip_takes] == [(1, 8, True), (2, 9, False)]
+    key = character.data.shape_keys
+    tracks = [t.name for t in key.animation_data.nla_tracks]
+    assert tracks == ["DEEPTalk line take 1", "DEEPTalk line take 2"]
+    a = mesh_target.take_weights(clip_takes[0])[0]
+    b = mesh_target.take_weights(clip_takes[1])[0]
+    assert not np.allclose(a, b)
+    emotions = [n for n in character.keys() if n.startswith("deeptalk_emotion_")]
+    assert emotions  # the emotion track lands on the character object
+    assert bpy.ops.deeptalk.arkit_use_take(clip="line", number=2) == {"FINISHED"}
+    assert [t.active for t in takes.strip_takes(character, "line")] == [False, True]
+    scene.deeptalk.replace_takes, scene.deeptalk.takes = True, 1
+    assert bpy.ops.deeptalk.arkit_animate() == {"FINISHED"}
+    assert [t.number for t in takes.strip_takes(character, "line")] == [3]
+
+
+def test_cancel_changes_nothing_and_keeps_the_backend(character, backend, line, tmp_path):
+    import time
+
+    from blender_addon import backend_session, mesh_target_animate, operators_animate, operators_mesh_target, preferences
+    from blender_addon.batch import BatchRun
+
+    set_fps(24)
+    audio, rate = soundfile.read(line["line"], dtype="float32")
+    long = tmp_path / "long.wav"
+    soundfile.write(long, np.tile(audio, 40), rate)  # ~2.5 minutes
+    strip = add_strip(long, name="long", frame_start=1, trim=(0, 0))
+    before = mesh_state(character)
+    clips = [mesh_target_animate.prepare_strip(bpy.context.scene, strip)]
+    run = BatchRun(settings=preferences.backend_settings(bpy.context), clips=clips, cancel_grace_s=120.0)
+    while not operators_animate.tick(bpy.context, run) and run.stage in ("starting backend", "backend ready"):
+        time.sleep(0.01)
+    assert not run.finished
+    run.cancel()
+    while not operators_animate.tick(bpy.context, run):
+        time.sleep(0.01)
+    reports = []
+    result = operators_mesh_target.finish_mesh_run(bpy.context, run, clips, lambda k, t: reports.append((k, t)))
+    assert result == {"CANCELLED"} and "cancelled" in reports[0][1]
+    assert mesh_state(character) == before and not clips[0].output_path.exists()
+    assert backend_session.current() is not None
