@@ -73,40 +73,40 @@ class FlamePose:
 
 
 class ProjectedPose:
-    """`offsets(exp, jaw) @ matrix` without building every vertex: (N, E), (N, 3) -> (N, C).
+    """`offsets(exp, jaw) @ matrix` without building any vertex: (N, E), (N, 3) -> (N, C).
 
-    Expression and pose correctives are linear and projected once; only the jaw-skinned
-    vertices are posed per frame. `matrix (K*3, C)` is over `pose`'s vertex subset.
+    Expression and pose correctives are linear and projected once. The jaw's swing of a
+    jaw-skinned vertex is w (R - I) d, with d (its offset from the jaw joint) linear in
+    z = [1, exp, jaw pose features], so its projection is (z kron (R - I)) @ K with K
+    precomputed: per frame a (1 + E + 9) x 9 product, whatever the vertex count.
+    `matrix (K*3, C)` is over `pose`'s vertex subset.
     """
 
     def __init__(self, pose: FlamePose, matrix: np.ndarray) -> None:
         k = len(pose.ids)
-        self.pose = pose
         self.matrix = np.asarray(matrix, dtype=np.float64)  # (K*3, C)
         self.expression = pose.exprdirs.reshape(k * 3, -1).T @ self.matrix  # (100, C)
         self.correctives = pose.posedirs @ self.matrix  # (36, C)
-        self.jawed = np.flatnonzero(pose.weights[:, JAW])  # (M,)
-        rows = (3 * self.jawed[:, None] + np.arange(3)).reshape(-1)
-        self.jaw_matrix = self.matrix[rows]  # (M*3, C)
-        self.jaw_dirs = pose.exprdirs[self.jawed]  # (M, 3, 100)
-        self.jaw_template = pose.template[self.jawed]  # (M, 3)
-        self.jaw_posedirs = pose.posedirs.reshape(36, k, 3)[:, self.jawed].reshape(36, -1)  # (36, M*3)
-        self.jaw_w = pose.weights[self.jawed, JAW]  # (M,)
+        jawed = np.flatnonzero(pose.weights[:, JAW])  # (M,)
+        e = pose.exprdirs.shape[2]
+        rows = slice((JAW - 1) * 9, JAW * 9)
+        d = np.zeros((len(jawed), 3, 1 + e + 9))  # offset from the jaw joint, linear in z
+        d[:, :, 0] = pose.template[jawed] - pose.joints_rest[JAW]
+        d[:, :, 1:1 + e] = pose.exprdirs[jawed] - pose.joints_basis[:, JAW].T[None]
+        d[:, :, 1 + e:] = pose.posedirs.reshape(36, k, 3)[rows][:, jawed].transpose(1, 2, 0)
+        weighted = self.matrix.reshape(k, 3, -1)[jawed] * pose.weights[jawed, JAW][:, None, None]  # (M, 3, C)
+        self.swing = np.einsum("vbi,vak->iabk", d, weighted).reshape(1 + e + 9, 9, -1)  # (Z, 9, C)
+        self.basis_size = e
 
     def __call__(self, exp: np.ndarray, jaw: np.ndarray) -> np.ndarray:
         exp = np.atleast_2d(np.asarray(exp, dtype=np.float64))
         n, e = exp.shape
         jaw = np.asarray(jaw, dtype=np.float64).reshape(n, 3)
-        rot = rodrigues(jaw)  # (N, 3, 3)
+        rot = rodrigues(jaw) - np.eye(3)  # (N, 3, 3) R - I
         feature = np.zeros((n, 36))
-        feature[:, (JAW - 1) * 9:JAW * 9] = (rot - np.eye(3)).reshape(n, 9)
+        feature[:, (JAW - 1) * 9:JAW * 9] = rot.reshape(n, 9)
         out = exp @ self.expression[:e] + feature @ self.correctives  # (N, C)
-        m = len(self.jawed)
-        if m:
-            posed = (self.jaw_template.reshape(1, -1) + exp @ self.jaw_dirs[:, :, :e].reshape(m * 3, e).T
-                     + feature @ self.jaw_posedirs).reshape(n, m, 3)
-            centre = (self.pose.joints_rest[JAW][None] + exp @ self.pose.joints_basis[:e, JAW])[:, None]  # (N, 1, 3)
-            local = posed - centre
-            swing = self.jaw_w[None, :, None] * (local @ rot.transpose(0, 2, 1) - local)  # (N, M, 3)
-            out += swing.reshape(n, -1) @ self.jaw_matrix
-        return out
+        z = np.concatenate([np.ones((n, 1)), exp, rot.reshape(n, 9)], axis=1)  # (N, 1 + e + 9)
+        ids = np.r_[0, 1:1 + e, 1 + self.basis_size:10 + self.basis_size]
+        swing = self.swing[ids].reshape(len(ids) * 9, -1)  # (Z*9, C)
+        return out + (z[:, :, None] * rot.reshape(n, 1, 9)).reshape(n, -1) @ swing
