@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "train",
     "eval",
     "arkit",
+    "arkit_head",
 )
 
 

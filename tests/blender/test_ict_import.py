@@ -79,3 +79,22 @@ def test_not_an_ict_folder_is_refused_with_what_to_do(tmp_path):
         verts, quads = grid()
         write_obj(tmp_path / "generic_neutral_mesh.obj", verts, quads)
         ict_facekit.read_folder(tmp_path, mesh_target.arkit_names())
+
+
+def test_standin_arkit_head_imports_as_a_complete_character(tmp_path):
+    """`deeptalk arkit-head` writes the stand-in's ARKit shapes in ICT's layout; the importer reads them back."""
+    from deeptalk.flame.standin import standin_model
+    from deeptalk.retarget.obj_folder import write_arkit_obj_folder
+    from deeptalk.retarget.shapes import build_arkit_shapes
+
+    model = standin_model()
+    shapes = build_arkit_shapes(model)
+    write_arkit_obj_folder(model, shapes, tmp_path / "standin-arkit")
+    assert bpy.ops.deeptalk.import_ict_facekit(directory=str(tmp_path / "standin-arkit")) == {"FINISHED"}
+    obj = bpy.context.scene.deeptalk_arkit_mesh
+    assert mesh_target.unmatched(obj) == []  # all 52 channels, exact names
+    key = obj.data.shape_keys.key_blocks["mouthSmileLeft"]
+    co = np.empty(3 * model.num_vertices, np.float32)
+    key.data.foreach_get("co", co)
+    want = axes.to_blender(model.v_template + shapes.deltas[shapes.names.index("mouthSmileLeft")])
+    assert np.abs(co.reshape(-1, 3) - want).max() < 2e-6  # 5 decimals of a centimetre
