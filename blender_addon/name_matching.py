@@ -3,7 +3,7 @@
 Tried in order, each shape key used once: the exact name; the same name ignoring case;
 then a canonical form that ignores separators and case, reads the side from `Left`/`Right`,
 `_L`/`.L`/`-L`/` L`, `_l` or a bare capital `L` after a lower-case letter (`eyeBlinkL`), and
-drops common prefixes / suffixes (`ARKit_`, `BS_`, `blendShape1.`, `Face.`, `..._bs`).
+drops common prefixes / suffixes (`ARKit_`, `BS_`, `blendShape1.`, `Face.`, `A25_`, `..._bs`).
 """
 
 from __future__ import annotations
@@ -36,9 +36,10 @@ def canonical(name: str) -> str:
     name = name.rsplit("|", 1)[-1].rsplit(":", 1)[-1].strip()
     base, side = split_side(name)
     tokens = [t for t in _TOKENS.split(base) if t]
-    while len(tokens) > 1 and (tokens[0].lower() in PREFIXES or re.fullmatch(r"[A-Za-z]+\d+", tokens[0])
+    while len(tokens) > 1 and (tokens[0].lower() in PREFIXES or re.fullmatch(r"[A-Za-z]\d+", tokens[0])
+                               or re.fullmatch(r"[A-Za-z]+\d+", tokens[0])
                                and tokens[0].rstrip("0123456789").lower() in PREFIXES):
-        tokens.pop(0)
+        tokens.pop(0)  # `ARKit_`, `blendShape1.`, numbered `A25_` (Character Creator style)
     while len(tokens) > 1 and tokens[-1].lower() in SUFFIXES:
         tokens.pop()
     joined = "".join(tokens)
