@@ -9,8 +9,8 @@ from __future__ import annotations
 import bpy
 
 from . import (backend_session, mesh_target_properties, operators_animate, operators_ict, operators_io,
-               operators_mesh_target,
-               operators_rig, operators_setup, panel_mesh_target, panels, preferences, properties)
+               operators_mesh_target, operators_rig, operators_setup, panel_mesh_target, panels, preferences,
+               properties)
 
 bl_info = {  # legacy add-on install; Blender 4.2+ extensions read blender_manifest.toml
     "name": "DEEPTalk",
