@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import (backend_session, operators_animate, operators_io, operators_rig, operators_setup, panels,
-               preferences, properties)
+from . import (backend_session, mesh_target_properties, operators_animate, operators_ict, operators_io,
+               operators_mesh_target, operators_rig, operators_setup, panel_mesh_target, panels, preferences,
+               properties)
 
 bl_info = {  # legacy add-on install; Blender 4.2+ extensions read blender_manifest.toml
     "name": "DEEPTalk",
@@ -30,11 +31,16 @@ classes = (
     *operators_animate.classes,
     *operators_io.classes,
     *panels.classes,
+    *mesh_target_properties.classes,
+    *operators_mesh_target.classes,
+    *operators_ict.classes,
+    *panel_mesh_target.classes,
 )
 
 _MENUS = (
     ("VIEW3D_MT_add", operators_rig.menu_func),
     ("TOPBAR_MT_file_import", operators_io.import_menu_func),
+    ("TOPBAR_MT_file_import", operators_ict.import_menu_func),
     ("TOPBAR_MT_file_export", operators_io.export_menu_func),
 )
 
@@ -43,6 +49,7 @@ def register() -> None:
     for cls in classes:
         bpy.utils.register_class(cls)
     properties.register_properties()
+    mesh_target_properties.register_properties()
     for menu, func in _MENUS:
         getattr(bpy.types, menu).append(func)
 
@@ -51,6 +58,7 @@ def unregister() -> None:
     backend_session.shutdown()
     for menu, func in reversed(_MENUS):
         getattr(bpy.types, menu).remove(func)
+    mesh_target_properties.unregister_properties()
     properties.unregister_properties()
     for cls in reversed(classes):
         bpy.utils.unregister_class(cls)

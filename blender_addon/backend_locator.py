@@ -20,7 +20,8 @@ from types import ModuleType
 
 ADDON_DIR = Path(__file__).resolve().parent
 # Backend modules the add-on may load: they import only the standard library and numpy.
-LOADABLE_MODULES = ("protocol", "motion_io")
+LOADABLE_MODULES = ("protocol", "motion_io", "retarget.names", "retarget.controls", "retarget.livelink_csv",
+                    "flame.semantics")
 _loaded: dict[tuple[str, str], ModuleType] = {}
 
 
@@ -87,10 +88,10 @@ def load_backend_module(name: str, source_dir: Path | None = None) -> ModuleType
     """Execute `<backend>/deeptalk/<name>.py` (stdlib/numpy only) as a private module; cached."""
     if name not in LOADABLE_MODULES:
         raise ValueError(f"{name!r} is not a backend module the add-on may load")
-    path = ((source_dir or backend_dir()) / "deeptalk" / f"{name}.py").resolve()
+    path = ((source_dir or backend_dir()) / "deeptalk" / (name.replace(".", "/") + ".py")).resolve()
     key = (name, str(path))
     if key not in _loaded:
-        module_name = f"_deeptalk_addon_{name}_{abs(hash(str(path))):x}"
+        module_name = f"_deeptalk_addon_{name.replace('.', '_')}_{abs(hash(str(path))):x}"
         spec = importlib.util.spec_from_file_location(module_name, path)
         if spec is None or spec.loader is None:
             raise BackendNotFound(f"cannot load {path}")
@@ -113,3 +114,23 @@ def protocol() -> ModuleType:
 def motion_io() -> ModuleType:
     """The backend's `motion_io.py`: the animation `.npz` reader/writer."""
     return load_backend_module("motion_io")
+
+
+def arkit_names() -> ModuleType:
+    """The backend's `retarget/names.py`: ARKit's 52 channel names and groups."""
+    return load_backend_module("retarget.names")
+
+
+def arkit_controls() -> ModuleType:
+    """The backend's `retarget/controls.py`: strength, region gains, smoothing, key reduction."""
+    return load_backend_module("retarget.controls")
+
+
+def flame_semantics() -> ModuleType:
+    """The backend's `flame/semantics.py`: names of the stand-in's expression components."""
+    return load_backend_module("flame.semantics")
+
+
+def livelink_csv() -> ModuleType:
+    """The backend's `retarget/livelink_csv.py`: Live Link Face CSV writer / reader."""
+    return load_backend_module("retarget.livelink_csv")

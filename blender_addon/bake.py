@@ -18,7 +18,7 @@ import numpy as np
 
 import bpy
 
-from . import axes, compat, emotion_track, idle_bake, idle_motion, rig as rig_mod, takes
+from . import axes, compat, emotion_track, flame_controls, idle_bake, idle_motion, rig as rig_mod, takes
 
 EXPRESSION_GROUP = "DEEPTalk expression"
 JAW_GROUP = "DEEPTalk jaw"
@@ -101,8 +101,10 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
     key_names = rig_mod.expression_keys(rig)
     count = min(request.frame_count, request.exp.shape[1])
     frames = request.first_frame + np.arange(count, dtype=np.float64) * request.frame_step  # (N,)
-    quats = axes.flame_jaw_to_bone_quaternion(np.asarray(request.jaw)[:, :count].reshape(-1, 3),
-                                              rig_mod.jaw_rest(rig)).reshape(-1, count, 4)  # (takes, N, 4)
+    controls = flame_controls.object_controls(rig)  # strength, region gains, smoothing, key reduction
+    exp, jaw = flame_controls.controlled_motion(rig, np.asarray(request.exp)[:, :count],
+                                                np.asarray(request.jaw)[:, :count], request.fps, controls)
+    quats = axes.flame_jaw_to_bone_quaternion(jaw.reshape(-1, 3), rig_mod.jaw_rest(rig)).reshape(-1, count, 4)
     track = request.emotion_track
     has_track = track is not None and np.asarray(track).size > 0 and bool(request.emotions)
     if has_track and np.asarray(track).shape[1] != len(request.emotions):
@@ -124,12 +126,15 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
             outcome.actions.extend(a for a in take.unique_actions() if a not in outcome.actions)
             key_curves = take.fcurves(key)
             for component in range(50):
+                values = exp[take_index, :, component]
+                kept = flame_controls.kept_keys(values, controls.key_tolerance)
                 write_fcurve(key_curves, f'key_blocks["{key_names[component]}"].value', 0,
-                             EXPRESSION_GROUP, frames, request.exp[take_index, :count, component])
+                             EXPRESSION_GROUP, frames[kept], values[kept])
             rig_curves = take.fcurves(rig)
+            kept = flame_controls.kept_keys(quats[take_index], controls.key_tolerance)
             for component in range(4):
                 write_fcurve(rig_curves, f'pose.bones["{rig_mod.JAW_BONE}"].rotation_quaternion', component,
-                             JAW_GROUP, frames, quats[take_index, :, component])
+                             JAW_GROUP, frames[kept], quats[take_index, kept, component])
             if has_track:
                 emotion_track.write_curves(rig_curves, request.emotions, track, emotion_frames, write_fcurve)
             for action in take.unique_actions():

@@ -41,7 +41,12 @@ class Take:
 
 
 def animated_ids(rig: bpy.types.Object) -> list[bpy.types.ID]:
-    """The IDs a take animates: the face's shape keys and the rig object."""
+    """The IDs a take animates: the face's shape keys and the rig object (an ARKit character mesh:
+    its shape keys, itself and its jaw armature)."""
+    if rig.type == "MESH":
+        from . import mesh_target
+
+        return mesh_target.animated_ids(rig)
     key = rig_mod.shape_keys_of(rig)
     return ([key] if key is not None else []) + [rig]
 

@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "corpus",
     "train",
     "eval",
+    "arkit",
+    "arkit_head",
 )
 
 

@@ -101,6 +101,21 @@ def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> FileSo
     return source
 
 
+def _with_arkit(pipeline: Pipeline, motion: MotionFile) -> MotionFile:
+    """`motion` plus its ARKit weights (retargeted on the model's FLAME head)."""
+    from dataclasses import replace
+
+    from deeptalk.retarget.motion import arkit_weights
+    from deeptalk.retarget.names import ARKIT_NAMES
+
+    flame = str(getattr(pipeline, "flame", "standin") or "standin")
+    try:
+        weights = arkit_weights(motion.exp, motion.jaw, flame)
+    except (OSError, ValueError) as exc:
+        raise JobError(ErrorCode.MODEL_ERROR, f"cannot compute ARKit weights for the head {flame!r}: {exc}") from None
+    return replace(motion, arkit=weights, arkit_names=ARKIT_NAMES)
+
+
 def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Path, max_seconds: float,
                 progress: ProgressFn | None = None, should_cancel: CancelFn | None = None) -> ResultReply:
     """Run one animate request end to end and write its `.npz`; raise JobError on failure."""
@@ -162,6 +177,8 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
         emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
         speech_energy=energy,
     )
+    if request.arkit:
+        motion_file = _with_arkit(pipeline, motion_file)
     try:
         written = write_motion(output_path, motion_file)
     except OSError as exc:

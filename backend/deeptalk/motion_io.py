@@ -13,6 +13,8 @@
 | `emotion_mean`, `emotion_logvar` | (D,) float32 | the clip's emotion embedding |
 | `emotion_track` | (seconds, K) float32 | per-second emotion probabilities |
 | `speech_energy` | (T,) float32 | optional: per-frame speech loudness in [0, 1] (`deeptalk.speech_energy`) |
+| `arkit` | (takes, T, 52) float32 | optional: ARKit blendshape weights in [0, 1] per frame |
+| `arkit_names` | (52,) str | optional: the ARKit channel of each `arkit` column |
 
 Written atomically (temporary file in the same folder, then `os.replace`), so a reader
 never sees half a file. Numpy and stdlib only (the add-on can load this module).
@@ -53,6 +55,8 @@ class MotionFile:
     emotion_logvar: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_track: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # (S, K)
     speech_energy: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (T,) or empty
+    arkit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))  # (takes, T, 52) optional
+    arkit_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -74,6 +78,12 @@ class MotionFile:
         energy = np.asarray(self.speech_energy)
         if energy.size and (energy.shape != (exp.shape[1],) or not np.isfinite(energy).all()):
             raise MotionFileError(f"speech_energy must be ({exp.shape[1]},) finite values, got {energy.shape}")
+        arkit = np.asarray(self.arkit)
+        if arkit.size:
+            if arkit.shape != exp.shape[:2] + (len(self.arkit_names),):
+                raise MotionFileError(f"arkit must be {exp.shape[:2] + (len(self.arkit_names),)}, got {arkit.shape}")
+            if not (np.isfinite(arkit).all() and arkit.min() >= 0 and arkit.max() <= 1):
+                raise MotionFileError("arkit weights must be finite and in [0, 1]")
 
     @property
     def takes(self) -> int:
@@ -103,6 +113,9 @@ def write_motion(path: str | os.PathLike[str], motion: MotionFile) -> Path:
     }
     if np.asarray(motion.speech_energy).size:
         arrays["speech_energy"] = np.asarray(motion.speech_energy, dtype=np.float32)
+    if np.asarray(motion.arkit).size:
+        arrays["arkit"] = np.asarray(motion.arkit, dtype=np.float32)
+        arrays["arkit_names"] = np.asarray(motion.arkit_names, dtype=np.str_)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -125,14 +138,15 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
             if missing:
                 raise MotionFileError(f"{path}: missing key(s) {', '.join(missing)}")
             optional = {key: data[key] for key in ("emotions", "emotion_mean", "emotion_logvar", "emotion_track",
-                                                        "speech_energy")
+                                                        "speech_energy", "arkit", "arkit_names")
                         if key in data.files}
             return MotionFile(
                 exp=data["exp"], jaw=data["jaw"], fps=float(data["fps"]),
                 seeds=tuple(int(s) for s in data["seeds"]), model_id=str(data["model_id"]),
                 protocol=int(data["protocol"]), duration_s=float(data["duration_s"]),
                 emotions=tuple(str(e) for e in optional.get("emotions", ())),
-                **{k: v for k, v in optional.items() if k != "emotions"},
+                arkit_names=tuple(str(n) for n in optional.get("arkit_names", ())),
+                **{k: v for k, v in optional.items() if k not in ("emotions", "arkit_names")},
             )
     except FileNotFoundError:
         raise

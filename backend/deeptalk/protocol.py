@@ -19,7 +19,8 @@ Any request can be answered by `error` with a stable `code` (see `ErrorCode`) an
 sentence for people. A bad request never stops the backend.
 
 The output of `animate` is an `.npz` file (no pickles) holding `exp (takes, T, 50)`,
-`jaw (takes, T, 3)` (axis-angle, radians), `fps`, `seeds`, `model_id`, `protocol`.
+`jaw (takes, T, 3)` (axis-angle, radians), `fps`, `seeds`, `model_id`, `protocol`; with
+`arkit: true` also `arkit (takes, T, 52)` and `arkit_names`.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ class AnimateRequest:
     seed: take k uses seed + k; same inputs and seed give the same motion.
     emotion / emotion_weight: optional override, one of the model's emotion names,
         blended with the speech's emotion by the weight (0 = speech only, 1 = override).
+    arkit: also write ARKit blendshape weights to the `.npz` (`arkit (takes, T, 52)` in
+        [0, 1] and `arkit_names`), for characters rigged with ARKit-named shape keys.
     """
 
     TYPE: ClassVar[str] = "animate"
@@ -107,6 +110,7 @@ class AnimateRequest:
     takes: int = 1
     emotion: str | None = None
     emotion_weight: float = 0.0
+    arkit: bool = False
 
     def __post_init__(self) -> None:
         _require(bool(self.audio_path), "audio_path must be a non-empty path")

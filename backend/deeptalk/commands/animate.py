@@ -31,6 +31,8 @@ def add_animation_args(parser: argparse.ArgumentParser) -> None:
                        help="blend of the override with the speech's emotion (used with --emotion)")
     group.add_argument("--start", type=float, default=None, help="start of the audio slice, seconds")
     group.add_argument("--end", type=float, default=None, help="end of the audio slice, seconds")
+    group.add_argument("--arkit", action="store_true",
+                       help="also write ARKit-52 weights (arkit (takes, T, 52), arkit_names) to the .npz")
 
 
 def animation_fields(args: argparse.Namespace) -> dict[str, Any]:
@@ -39,7 +41,7 @@ def animation_fields(args: argparse.Namespace) -> dict[str, Any]:
         "fps": args.fps, "alpha": args.alpha, "temperature_top": args.temperature_top,
         "temperature_bottom": args.temperature_bottom, "seed": args.seed, "takes": args.takes,
         "emotion": args.emotion, "emotion_weight": args.emotion_weight if args.emotion else 0.0,
-        "start_s": args.start, "end_s": args.end,
+        "start_s": args.start, "end_s": args.end, "arkit": bool(getattr(args, "arkit", False)),
     }
 
 
