@@ -116,7 +116,8 @@ def _blink_curves(rig: bpy.types.Object, take: IdleTake, energy: np.ndarray, rng
     basis = idle_channels.basis_of(rig)
     channels = idle_channels.channels_for(basis)
     key = rig_mod.shape_keys_of(rig)
-    names = [rig_mod.EXPRESSION_KEYS[i] for i in channels.blink]
+    key_names = rig_mod.expression_keys(rig)
+    names = [key_names[i] for i in channels.blink]
     if not names or key is None or any(n not in key.key_blocks for n in names):
         log.info("no blink shape keys for the %r basis: the idle layer keys no blinks", basis)
         return []
