@@ -124,13 +124,16 @@ def _plain_name(name: str) -> bool:
     return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..")
 
 
-def load_network(root: str | Path, manifest: Manifest, key: str, device: torch.device | str = "cpu") -> nn.Module:
-    """Rebuild one network of the directory (eval mode); ModelDirError on any problem."""
+def load_network(root: str | Path, manifest: Manifest, key: str, device: torch.device | str = "cpu", *,
+                 verify: bool = True) -> nn.Module:
+    """Rebuild one network of the directory (eval mode); ModelDirError on any problem.
+
+    verify: then check the file's sha256 against the manifest (a damaged file is named as such first).
+    """
     model_cls, config_cls = NETWORKS[key]
     path = Path(root) / manifest.files[key]
     if not path.is_file():
         raise _err(path, f"the {key} checkpoint listed in {MANIFEST_NAME} is missing")
-    _verify(path, manifest)
     try:
         loaded = load_checkpoint(path, model_cls, config_cls, map_location=device)
     except ModelIntegrityError as exc:
@@ -138,6 +141,8 @@ def load_network(root: str | Path, manifest: Manifest, key: str, device: torch.d
     except Exception as exc:  # torch.load on damaged bytes raises many kinds (UnpicklingError, IndexError ...)
         detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         raise _err(path, f"not a usable {model_cls.__name__} checkpoint ({detail})") from None
+    if verify:
+        _verify(path, manifest)
     return loaded.model
 
 
@@ -154,7 +159,6 @@ def load_prototypes(root: str | Path, manifest: Manifest) -> EmotionPrototypes:
     path = Path(root) / manifest.prototypes
     if not path.is_file():
         raise _err(path, "the emotion prototypes listed in the manifest are missing")
-    _verify(path, manifest)
     try:
         protos = EmotionPrototypes.load(path)
     except ValueError as exc:
@@ -176,7 +180,7 @@ class InferenceModels:
 def load_inference_models(root: str | Path, device: torch.device | str = "cpu") -> InferenceModels:
     """Manifest, DEE, TH-VQVAE, generator and prototypes, checked against each other."""
     manifest = read_manifest(root)
-    nets = {key: load_network(root, manifest, key, device) for key in INFERENCE_NETWORKS}
+    nets = {key: load_network(root, manifest, key, device, verify=False) for key in INFERENCE_NETWORKS}
     dee, prior, gen = nets["dee"], nets["thvqvae"], nets["generator"]
     assert isinstance(dee, DEE) and isinstance(prior, ThVqvae) and isinstance(gen, Generator)
     gen_file = Path(root) / manifest.files["generator"]
@@ -190,6 +194,8 @@ def load_inference_models(root: str | Path, device: torch.device | str = "cpu") 
     if protos.dim != dee.embed_dim:
         raise _err(Path(root) / manifest.prototypes, f"prototypes are {protos.dim}-d, the DEE's space is "
                    f"{dee.embed_dim}-d")
+    for name in [*(manifest.files[key] for key in INFERENCE_NETWORKS), manifest.prototypes]:
+        _verify(Path(root) / name, manifest)  # last: a damaged or mismatched file is named as such first
     return InferenceModels(manifest, dee, prior, gen, protos)
 
 

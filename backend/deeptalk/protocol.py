@@ -304,7 +304,7 @@ def _decode(line: str | bytes, types: dict[str, type], kind: str) -> Any:
         value = data.get(name)
         if isinstance(value, str) and len(value) > MAX_ID_CHARS:
             raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind} field {name!r} is {len(value)} characters long; "
-                                f"the limit is {MAX_ID_CHARS} (use a short id such as a UUID)")
+                                f"the limit is {MAX_ID_CHARS} (use a short id such as a UUID)", request_id)
     version = data.pop("v", None)
     if version != PROTOCOL_VERSION:
         raise ProtocolError(ErrorCode.UNSUPPORTED_VERSION,
