@@ -102,6 +102,16 @@ def check_output_path(path: Path, inputs: tuple[Path, ...] = ()) -> Path:
 
 def validate_request(request: AnimateRequest, *, emotions: list[str], output_path: Path) -> Path:
     """Checks that need no audio: the paths, the emotion name and the output path (returned, folder resolved)."""
+    checked = check_request_paths(request, output_path)
+    if request.emotion is not None and request.emotion not in emotions:
+        raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
+                       f"{', '.join(emotions) or 'none'}")
+    return checked
+
+
+def check_request_paths(request: AnimateRequest, output_path: Path) -> Path:
+    """The audio path names a file and the result may be written to `output_path` (returned, folder
+    resolved); needs neither the model nor the audio's contents."""
     from deeptalk.audio import FIX_HINTS
 
     audio = _path(request.audio_path, "audio path", ErrorCode.INVALID_ARGUMENT)
@@ -116,9 +126,6 @@ def validate_request(request: AnimateRequest, *, emotions: list[str], output_pat
     if not is_file:
         raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}; "
                        f"{FIX_HINTS[ErrorCode.FILE_NOT_FOUND]}")
-    if request.emotion is not None and request.emotion not in emotions:
-        raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
-                       f"{', '.join(emotions) or 'none'}")
     return check_output_path(output_path, inputs=(audio,))
 
 

@@ -18,6 +18,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from deeptalk.finite import describe, non_finite
 log = logging.getLogger(__name__)
 
 HASH_KEY = "sha256"
+MAX_CONFIG_INT = 1 << 20  # fallback bound on any one config integer (sizes, layers, codes)
 MAX_ELEMENTS = 4_000_000_000  # weights one network may ask for (16 GB at float32): far beyond any preset
 _HEX = re.compile(r"[0-9a-f]{64}")
 _CHUNK = 1 << 20
@@ -74,6 +76,16 @@ def _elements(state: Mapping[str, Any]) -> int:
     return sum(int(value.numel()) for value in state.values() if hasattr(value, "numel"))
 
 
+def _bound_config_ints(path: str | Path, config: Mapping[str, Any], where: str = "config") -> None:
+    """Fallback size check: no integer in the config beyond MAX_CONFIG_INT."""
+    for key, value in config.items():
+        if isinstance(value, Mapping):
+            _bound_config_ints(path, value, f"{where}.{key}")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_CONFIG_INT:
+            raise ModelIntegrityError(f"{path}: {where}.{key} = {value:,} is beyond any real network "
+                                      f"(the limit is {MAX_CONFIG_INT:,}); the file is damaged")
+
+
 def check_checkpoint(path: str | Path, model_cls: type, config: Any, state_dict: Any) -> None:
     """Refuse a checkpoint whose config does not fit its weights or whose weights are not finite.
 
@@ -88,7 +100,15 @@ def check_checkpoint(path: str | Path, model_cls: type, config: Any, state_dict:
         with torch.device("meta"):
             skeleton = model_cls(config)
         wanted = _elements(skeleton.state_dict())
-    except (RuntimeError, ValueError, TypeError, OverflowError, MemoryError, NotImplementedError) as exc:
+    except (RuntimeError, NotImplementedError) as exc:
+        if "meta" not in str(exc):
+            raise ModelIntegrityError(f"{path}: its config describes a network that cannot be built "
+                                      f"({type(exc).__name__}: {str(exc)[:200]})") from None
+        log.info("%s: %s cannot be built on the meta device (%s); bounding its config sizes instead",
+                 path, model_cls.__name__, exc)
+        _bound_config_ints(path, asdict(config) if is_dataclass(config) else {})
+        wanted = 0
+    except (ValueError, TypeError, OverflowError, MemoryError) as exc:
         raise ModelIntegrityError(f"{path}: its config describes a network that cannot be built "
                                   f"({type(exc).__name__}: {str(exc)[:200]})") from None
     if wanted > MAX_ELEMENTS or wanted > held:

@@ -59,7 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from deeptalk.jobs import JobError, run_animate
+    from deeptalk.jobs import JobError, check_request_paths, run_animate
     from deeptalk.protocol import AnimateRequest
     from deeptalk.safe_write import OutputError, check_path_text
 
@@ -79,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
         why = ""
     if not found:
         print(f"deeptalk animate: file_not_found: no audio file at {audio}{why}; check the path", file=sys.stderr)
+        return 1
+    try:  # before the model loads: a refused output path costs no wait
+        check_request_paths(request, output)
+    except JobError as exc:
+        print(f"deeptalk animate: {exc.code.value}: {exc.message}", file=sys.stderr)
         return 1
     pipeline = _load_pipeline(args)
     if pipeline is None:
