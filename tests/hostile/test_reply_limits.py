@@ -4,7 +4,7 @@ A very long id (within the 1 MiB line limit) once made the hello handler exit th
 the animate worker die, because the error reply echoed the same id. Now ids and cancel targets
 longer than MAX_ID_CHARS are refused without being echoed, error messages are shortened to fit,
 and every reply the real `deeptalk serve` writes is one protocol line under the limit; the
-process answers the next request after each case.
+process answers the next request after each case, also when the add-on's own client sends.
 """
 
 from __future__ import annotations
@@ -118,3 +118,37 @@ def test_encode_fitting_replaces_what_cannot_be_sent() -> None:
     assert decoded["message"].startswith("start ") and decoded["message"].endswith(" end")
     unsendable_id = ErrorReply(id="i" * MAX_LINE_BYTES, code="busy", message="m")
     assert json.loads(encode_fitting(unsendable_id))["id"] is None  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- the add-on
+
+
+def test_addon_run_with_a_huge_request_gets_a_sentence_and_the_backend_serves_on(backend, tmp_path: Path,
+                                                                                 speech_wav: Path) -> None:
+    """The add-on's own BatchRun sends a request near the line limit (a 600 KB path): the reply it
+    gets back fits, says what to do, and the same backend process runs the next clip."""
+    import sys
+
+    from blender_addon import backend_locator, backend_session
+    from blender_addon.animate_job import JobState
+    from blender_addon.batch import BatchRun, PreparedClip
+    from blender_addon.client import BackendSettings
+
+    settings = BackendSettings(python=sys.executable, backend_dir=str(backend_locator.backend_dir()),
+                               model_dir=backend.model_dir, device="cpu", log_path=str(tmp_path / "backend.log"))
+
+    def clip(audio: str, out: Path) -> PreparedClip:
+        return PreparedClip(clip="line", params={"audio_path": audio, "output_path": str(out), "fps": 25.0},
+                            first_frame=1.0, frame_count=10)
+
+    huge = "/" + "/".join(["p" * 250] * 2400) + "/line.wav"  # ~600 KB
+    bad = BatchRun(settings=settings, clips=[clip(huge, tmp_path / "a.npz")])
+    bad.run_blocking(poll_s=0.05)
+    assert bad.state is JobState.FAILED and "use a shorter path" in bad.error, bad.error
+    assert len(bad.error) < MAX_MESSAGE_CHARS + 200
+    client = backend_session.current()
+    assert client is not None and client.alive
+    good = BatchRun(settings=settings, clips=[clip(str(speech_wav), tmp_path / "b.npz")])
+    good.run_blocking(poll_s=0.05)
+    assert good.state is JobState.DONE, good.error
+    assert backend_session.current() is client
