@@ -55,7 +55,8 @@ def test_refuses_the_inputs_by_identity(tmp_path: Path) -> None:
     source.write_bytes(b"audio")
     os.link(source, tmp_path / "hard.wav")
     (tmp_path / "via-link.wav").symlink_to(source)
-    for target, inputs in ((source, [source]), (tmp_path / "hard.wav", [source]), (source, [tmp_path / "via-link.wav"])):
+    cases = ((source, [source]), (tmp_path / "hard.wav", [source]), (source, [tmp_path / "via-link.wav"]))
+    for target, inputs in cases:
         with pytest.raises(OutputError, match="it is the input"):
             write_atomic(target, b"npz", inputs=inputs)
     assert source.read_bytes() == b"audio"
