@@ -117,8 +117,10 @@ class DEEPTALK_OT_export_motion(bpy.types.Operator, ExportHelper):
             emotion_track=sampled["emotion_track"].astype(np.float32))
         try:
             written = motion_io.write_motion(bpy.path.abspath(self.filepath), motion)
-        except OSError as exc:
-            self.report({"ERROR"}, f"cannot write {self.filepath}: {exc}")
+        except (OSError, ValueError) as exc:  # refused targets (symlink, FIFO, ...), full disk, bad values
+            named = str(Path(bpy.path.abspath(self.filepath))) in str(exc)
+            message = str(exc) if named else f"cannot write {self.filepath}: {exc}"
+            self.report({"ERROR"}, f"DEEPTalk: {message}")
             return {"CANCELLED"}
         self.report({"INFO"}, f"exported frames {frames.start}-{frames.stop - 1} to {written.name}")
         return {"FINISHED"}

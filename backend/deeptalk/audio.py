@@ -33,6 +33,9 @@ from deeptalk.audio_source import SAMPLE_RATE, SILENCE_DBFS, FileSource
 from deeptalk.protocol import ErrorCode, ProtocolError
 
 _BLOCK_SECONDS = 10.0
+# Float files may exceed full scale a little (mastering headroom); far beyond it they are not
+# sound but damaged or mis-scaled data, on which the model's features overflow to NaN.
+MAX_ABS_SAMPLE = 1000.0  # +60 dBFS
 _MP3_SLACK = 0.02  # MP3 headers estimate the length; allow this much shortfall
 
 
@@ -237,6 +240,12 @@ def _decode(info: AudioInfo, first: int, last: int, limit_frames: int | None, sc
                     at = (first + scan.decoded) / info.sample_rate
                     raise AudioError(ErrorCode.AUDIO_INVALID,
                                      f"audio contains NaN or infinite samples (near {at:.2f} s): {info.path}")
+                loudest = float(np.abs(chunk).max()) if chunk.size else 0.0
+                if loudest > MAX_ABS_SAMPLE:
+                    at = (first + scan.decoded + int(np.abs(chunk).max(axis=1).argmax())) / info.sample_rate
+                    raise AudioError(ErrorCode.AUDIO_INVALID,
+                                     f"audio holds a sample of {loudest:.3g} near {at:.2f} s, far beyond full scale "
+                                     f"(+-1; the limit is +-{MAX_ABS_SAMPLE:g}): {info.path}")
                 scan.decoded += len(chunk)
                 if limit_frames is not None and scan.decoded > limit_frames:
                     raise AudioError(ErrorCode.AUDIO_TOO_LONG,
@@ -285,8 +294,11 @@ def _frame_range(info: AudioInfo, start_s: float | None, end_s: float | None) ->
     for name, value in (("start_s", start_s), ("end_s", end_s)):
         if value is not None and (not math.isfinite(value) or value < 0):
             raise AudioError(ErrorCode.INVALID_ARGUMENT, f"{name} must be a finite number >= 0, got {value}")
+    if start_s is not None and start_s >= info.duration_s:  # compared in seconds: 1e308 * rate overflows
+        raise AudioError(ErrorCode.INVALID_ARGUMENT,
+                         f"start_s={start_s:g} is at or past the end of the {info.duration_s:.2f} s file")
     first = 0 if start_s is None else int(round(start_s * info.sample_rate))
-    last = info.frames if end_s is None else min(int(round(end_s * info.sample_rate)), info.frames)
+    last = info.frames if end_s is None or end_s >= info.duration_s else int(round(end_s * info.sample_rate))
     if first >= info.frames:
         raise AudioError(ErrorCode.INVALID_ARGUMENT,
                          f"start_s={start_s} is at or past the end of the {info.duration_s:.2f} s file")

@@ -12,18 +12,20 @@ Progress fractions: loading audio 0-0.05, the pipeline 0.05-0.95, writing 0.95-1
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from deeptalk.motion_io import MotionFile, write_motion
+from deeptalk.finite import NonFiniteError, require_finite
+from deeptalk.motion_io import MotionFile, MotionFileError, write_motion
 from deeptalk.motion_resample import SOURCE_FPS, resample_motion
 from deeptalk.protocol import PROTOCOL_VERSION, AnimateRequest, ErrorCode, ResultReply
+from deeptalk.safe_write import PRIVATE_MODE, OutputError, check_path_text, check_target, private_dir
 from deeptalk.speech_energy import frame_energy
 
 if TYPE_CHECKING:
@@ -49,42 +51,83 @@ class JobError(Exception):
         self.message = message
 
 
+@functools.lru_cache(maxsize=None)
+def default_output_dir() -> Path:
+    """The private folder (0700, ours, verified; see `safe_write.private_dir`) for results of
+    requests that name no output path; chosen once per process."""
+    return private_dir()
+
+
 def default_output_path(request: AnimateRequest, output_dir: Path | None = None) -> Path:
-    """`<output_dir or tmp/deeptalk-out>/<audio stem>-<request id>.npz` for requests without one."""
-    folder = output_dir or Path(tempfile.gettempdir()) / f"deeptalk-out-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    """`<output_dir or the private default folder>/<audio stem>-<request id>.npz`."""
+    folder = output_dir or default_output_dir()
     safe_id = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.id)[:64] or "request"
-    return folder / f"{Path(request.audio_path).stem}-{safe_id}.npz"
+    stem = re.sub(r"[\x00/\\]+", "_", Path(request.audio_path).stem)
+    stem = os.fsencode(stem)[:120].decode("utf-8", "ignore") or "audio"  # the name stays under 255 bytes
+    return folder / f"{stem}-{safe_id}.npz"
 
 
-def check_output_path(path: Path) -> Path:
-    """Create the parent folder and make sure a file can be written there (fail before the model runs)."""
-    path = path.expanduser().resolve()
+def _path(text: str | os.PathLike[str], what: str, code: ErrorCode) -> Path:
+    try:
+        return check_path_text(text, what)
+    except OutputError as exc:
+        raise JobError(code, exc.message) from None
+
+
+def check_output_path(path: Path, inputs: tuple[Path, ...] = ()) -> Path:
+    """Create the parent folder and make sure the result may be written there (fail before the model runs).
+
+    The folder is resolved, the final name is not (a symlink there is refused, never followed).
+    """
+    path = _path(path, "output path", ErrorCode.OUTPUT_UNWRITABLE)
+    if path.name in ("", ".", ".."):
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"the output path {path} is a folder; give a file name")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        path = Path(os.path.realpath(path.parent)) / path.name
+        folder_fd = os.open(path.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError as exc:
-        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"cannot create the folder {path.parent}: {exc.strerror or exc}") from None
-    if path.is_dir():
-        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"the output path {path} is a folder")
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"cannot create or open the folder {path.parent}: "
+                       f"{exc.strerror or exc}; choose another output folder") from None
+    try:
+        check_target(folder_fd, path.name, path, inputs)
+    except OutputError as exc:
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, exc.message) from None
+    finally:
+        os.close(folder_fd)
     if not os.access(path.parent, os.W_OK):
-        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"the folder {path.parent} is not writable")
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"the folder {path.parent} is not writable; "
+                       f"choose another output folder")
     return path
 
 
 def validate_request(request: AnimateRequest, *, emotions: list[str], output_path: Path) -> Path:
-    """Checks that need no audio: the emotion name and the output path (returned resolved)."""
-    from deeptalk.audio import FIX_HINTS
-
-    audio = Path(request.audio_path).expanduser()
-    if audio.is_dir():
-        raise JobError(ErrorCode.AUDIO_UNREADABLE, f"{request.audio_path} is a folder, not an audio file; "
-                       f"{FIX_HINTS[ErrorCode.AUDIO_UNREADABLE]}")
-    if not audio.is_file():
-        raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}; "
-                       f"{FIX_HINTS[ErrorCode.FILE_NOT_FOUND]}")
+    """Checks that need no audio: the paths, the emotion name and the output path (returned, folder resolved)."""
+    checked = check_request_paths(request, output_path)
     if request.emotion is not None and request.emotion not in emotions:
         raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
                        f"{', '.join(emotions) or 'none'}")
-    return check_output_path(output_path)
+    return checked
+
+
+def check_request_paths(request: AnimateRequest, output_path: Path) -> Path:
+    """The audio path names a file and the result may be written to `output_path` (returned, folder
+    resolved); needs neither the model nor the audio's contents."""
+    from deeptalk.audio import FIX_HINTS
+
+    audio = _path(request.audio_path, "audio path", ErrorCode.INVALID_ARGUMENT)
+    try:
+        is_dir, is_file = audio.is_dir(), audio.is_file()
+    except OSError as exc:
+        raise JobError(ErrorCode.FILE_NOT_FOUND, f"cannot look at the audio file {request.audio_path} "
+                       f"({exc.strerror or exc}); {FIX_HINTS[ErrorCode.FILE_NOT_FOUND]}") from None
+    if is_dir:
+        raise JobError(ErrorCode.AUDIO_UNREADABLE, f"{request.audio_path} is a folder, not an audio file; "
+                       f"{FIX_HINTS[ErrorCode.AUDIO_UNREADABLE]}")
+    if not is_file:
+        raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}; "
+                       f"{FIX_HINTS[ErrorCode.FILE_NOT_FOUND]}")
+    return check_output_path(output_path, inputs=(audio,))
 
 
 def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> FileSource:
@@ -117,8 +160,12 @@ def _with_arkit(pipeline: Pipeline, motion: MotionFile) -> MotionFile:
 
 
 def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Path, max_seconds: float,
-                progress: ProgressFn | None = None, should_cancel: CancelFn | None = None) -> ResultReply:
-    """Run one animate request end to end and write its `.npz`; raise JobError on failure."""
+                progress: ProgressFn | None = None, should_cancel: CancelFn | None = None,
+                private: bool = False) -> ResultReply:
+    """Run one animate request end to end and write its `.npz`; raise JobError on failure.
+
+    `private`: the result is written 0600 (results in the server's own output folder).
+    """
     from deeptalk.audio import AudioError
     from deeptalk.audio_source import AudioSourceError
     from deeptalk.pipeline import Cancelled
@@ -132,6 +179,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
 
     output_path = validate_request(request, emotions=pipeline.emotions, output_path=output_path)
     report(0.0, "loading_audio")
+    audio_path = Path(request.audio_path).expanduser()  # checked by validate_request
     audio = load_request_audio(request, max_seconds=max_seconds)  # 16 kHz, read window by window
     check_cancel()
 
@@ -160,6 +208,15 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
     check_cancel()
 
     report(AUDIO_SHARE + MODEL_SHARE, "writing")
+    try:  # a result with a non-finite value is never written
+        require_finite("the model's result", [("motion", result.motion), ("emotion_mean", result.emotion_mean),
+                                              ("emotion_logvar", result.emotion_logvar),
+                                              ("emotion_track", result.emotion_track)])
+    except NonFiniteError as exc:
+        log.error("non-finite result for %s: %s", request.audio_path, exc)
+        raise JobError(ErrorCode.MODEL_ERROR, f"the model produced NaN or infinite values for {request.audio_path} "
+                       f"({exc}); nothing was written; check the audio, or use another model folder "
+                       f"(its weights may be damaged)") from None
     motion = resample_motion(np.asarray(result.motion), src_fps=SOURCE_FPS, dst_fps=request.fps,
                              duration_s=audio.duration_s)  # (takes, N, 53)
     try:
@@ -180,9 +237,12 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
     if request.arkit:
         motion_file = _with_arkit(pipeline, motion_file)
     try:
-        written = write_motion(output_path, motion_file)
-    except OSError as exc:
-        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"cannot write {output_path}: {exc.strerror or exc}") from None
+        written = write_motion(output_path, motion_file, mode=PRIVATE_MODE if private else 0o666,
+                               inputs=(audio_path,))
+    except OutputError as exc:
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, exc.message) from None
+    except (OSError, MotionFileError) as exc:
+        raise JobError(ErrorCode.OUTPUT_UNWRITABLE, f"cannot write {output_path}: {exc}") from None
     report(1.0, "done")
     return ResultReply(
         id=request.id, path=str(written), frames=motion_file.frames, fps=request.fps,

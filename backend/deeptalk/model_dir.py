@@ -4,7 +4,8 @@ manifest.json:
     {"model_id": str, "format": 1, "emotions": [...],
      "files": {"dee": "dee.pt", "thvqvae": "thvqvae.pt", "generator": "generator.pt",
                "fer": "fer.pt", "lipreader": "lipreader.pt"},
-     "prototypes": "emotion_prototypes.npz", "flame": "standin" | path, "info": {...}}
+     "prototypes": "emotion_prototypes.npz", "flame": "standin" | path, "info": {...},
+     "sha256": {"dee.pt": hex, ...}}   (optional: checked at load when present)
 Each `.pt` is `deeptalk.models.checkpoint` format (config + state dict, read with
 weights_only=True). The generator file holds the generator and its content audio encoder;
 the DEE (with its FER copy) and the TH-VQVAE it decodes through live in their own files.
@@ -17,9 +18,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deeptalk.emotion_track import EmotionPrototypes
+from deeptalk.model_integrity import HASH_KEY, ModelIntegrityError, valid_hashes, verify_sha256, weight_hashes
 from deeptalk.model_presets import PRESETS, PresetConfigs, preset_configs
 from deeptalk.models.checkpoint import load_checkpoint, save_checkpoint
 from deeptalk.models.dee import DEE, DeeConfig
@@ -36,6 +37,7 @@ from deeptalk.models.fer import EMOTIONS, FerClassifier, FerConfig
 from deeptalk.models.generator import Generator, GeneratorConfig
 from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
+from deeptalk.safe_write import write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -66,11 +68,13 @@ class Manifest:
     flame: str = "standin"
     info: Mapping[str, Any] = field(default_factory=dict)
     format: int = FORMAT
+    sha256: Mapping[str, str] = field(default_factory=dict)  # file name -> hex digest (model_integrity)
 
     def to_json(self) -> dict[str, Any]:
-        return {"model_id": self.model_id, "format": self.format, "emotions": list(self.emotions),
+        data = {"model_id": self.model_id, "format": self.format, "emotions": list(self.emotions),
                 "files": dict(self.files), "prototypes": self.prototypes, "flame": self.flame,
                 "info": dict(self.info)}
+        return {**data, HASH_KEY: dict(self.sha256)} if self.sha256 else data
 
 
 def _err(path: Path, problem: str, fix: str = _FIX) -> ModelDirError:
@@ -110,25 +114,45 @@ def read_manifest(path: str | Path) -> Manifest:
     flame, info = data.get("flame", "standin"), data.get("info", {})
     if not isinstance(flame, str) or not isinstance(info, dict):
         raise _err(file, "'flame' must be a string and 'info' an object")
-    return Manifest(model_id, tuple(emotions), dict(files), data["prototypes"], flame, info, FORMAT)
+    hashes = data.get(HASH_KEY, {})
+    if not valid_hashes(hashes):
+        raise _err(file, f"{HASH_KEY!r} must map file names to sha256 hex digests")
+    return Manifest(model_id, tuple(emotions), dict(files), data["prototypes"], flame, info, FORMAT, dict(hashes))
 
 
 def _plain_name(name: str) -> bool:
     return bool(name) and "/" not in name and "\\" not in name and name not in (".", "..")
 
 
-def load_network(root: str | Path, manifest: Manifest, key: str, device: torch.device | str = "cpu") -> nn.Module:
-    """Rebuild one network of the directory (eval mode); ModelDirError on any problem."""
+def load_network(root: str | Path, manifest: Manifest, key: str, device: torch.device | str = "cpu", *,
+                 verify: bool = True) -> nn.Module:
+    """Rebuild one network of the directory (eval mode); ModelDirError on any problem.
+
+    verify: then check the file's sha256 against the manifest (a damaged file is named as such first).
+    """
     model_cls, config_cls = NETWORKS[key]
     path = Path(root) / manifest.files[key]
     if not path.is_file():
         raise _err(path, f"the {key} checkpoint listed in {MANIFEST_NAME} is missing")
     try:
         loaded = load_checkpoint(path, model_cls, config_cls, map_location=device)
+    except ModelIntegrityError as exc:
+        raise ModelDirError(f"{exc}; {_FIX}") from None
     except Exception as exc:  # torch.load on damaged bytes raises many kinds (UnpicklingError, IndexError ...)
         detail = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         raise _err(path, f"not a usable {model_cls.__name__} checkpoint ({detail})") from None
+    if verify:
+        _verify(path, manifest)
     return loaded.model
+
+
+def _verify(path: Path, manifest: Manifest) -> None:
+    try:
+        verify_sha256(path, manifest.sha256)
+    except ModelIntegrityError as exc:
+        raise ModelDirError(str(exc)) from None
+    except OSError as exc:
+        raise _err(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
 def load_prototypes(root: str | Path, manifest: Manifest) -> EmotionPrototypes:
@@ -156,7 +180,7 @@ class InferenceModels:
 def load_inference_models(root: str | Path, device: torch.device | str = "cpu") -> InferenceModels:
     """Manifest, DEE, TH-VQVAE, generator and prototypes, checked against each other."""
     manifest = read_manifest(root)
-    nets = {key: load_network(root, manifest, key, device) for key in INFERENCE_NETWORKS}
+    nets = {key: load_network(root, manifest, key, device, verify=False) for key in INFERENCE_NETWORKS}
     dee, prior, gen = nets["dee"], nets["thvqvae"], nets["generator"]
     assert isinstance(dee, DEE) and isinstance(prior, ThVqvae) and isinstance(gen, Generator)
     gen_file = Path(root) / manifest.files["generator"]
@@ -170,6 +194,8 @@ def load_inference_models(root: str | Path, device: torch.device | str = "cpu") 
     if protos.dim != dee.embed_dim:
         raise _err(Path(root) / manifest.prototypes, f"prototypes are {protos.dim}-d, the DEE's space is "
                    f"{dee.embed_dim}-d")
+    for name in [*(manifest.files[key] for key in INFERENCE_NETWORKS), manifest.prototypes]:
+        _verify(Path(root) / name, manifest)  # last: a damaged or mismatched file is named as such first
     return InferenceModels(manifest, dee, prior, gen, protos)
 
 
@@ -193,10 +219,16 @@ def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str],
             raise TypeError(f"{key} must be a {model_cls.__name__}")
         save_checkpoint(root / manifest.files[key], net, net.config, half=half)
     prototypes.save(root / manifest.prototypes)
-    tmp = root / (MANIFEST_NAME + ".tmp")
-    tmp.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, root / MANIFEST_NAME)
+    write_manifest(root, manifest)
     return root
+
+
+def write_manifest(root: str | Path, manifest: Manifest) -> Path:
+    """Write `manifest.json` atomically, recording the sha256 of every file it lists (read from disk)."""
+    names = [*manifest.files.values(), manifest.prototypes]
+    hashed = replace(manifest, sha256=weight_hashes(root, [n for n in names if (Path(root) / n).is_file()]))
+    text = json.dumps(hashed.to_json(), indent=2) + "\n"
+    return write_atomic(Path(root) / MANIFEST_NAME, text.encode("utf-8"))
 
 
 def build_untrained_model_dir(path: str | Path, preset: str = "tiny", emotions: Sequence[str] = EMOTIONS, *,

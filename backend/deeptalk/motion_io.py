@@ -16,19 +16,42 @@
 | `arkit` | (takes, T, 52) float32 | optional: ARKit blendshape weights in [0, 1] per frame |
 | `arkit_names` | (52,) str | optional: the ARKit channel of each `arkit` column |
 
-Written atomically (temporary file in the same folder, then `os.replace`), so a reader
-never sees half a file. Numpy and stdlib only (the add-on can load this module).
+Written through `safe_write` (atomic, never through a symlink, never over an input or a
+non-regular file), so a reader never sees half a file and a failed write keeps the old one.
+Every float field must be finite, on writing and on reading. Numpy and stdlib only (the
+add-on loads this module and its sibling `safe_write.py` as lone files).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import io
 import os
-import tempfile
+import sys
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
+
+
+def _sibling(name: str) -> ModuleType:
+    """`deeptalk.<name>`, or the file beside this one when the add-on loaded this file alone."""
+    if __package__:
+        return importlib.import_module(f"{__package__}.{name}")
+    module_name = f"{__name__}_{name}"
+    if module_name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(module_name, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[module_name]
+
+
+safe_write = _sibling("safe_write")
 
 FORMAT_KEYS = ("exp", "jaw", "fps", "seeds", "model_id", "protocol", "duration_s")
 EXPRESSION_DIM = 50
@@ -70,8 +93,10 @@ class MotionFile:
             raise MotionFileError(f"{len(self.seeds)} seeds for {exp.shape[0]} takes")
         if not (np.isfinite(self.fps) and self.fps > 0):
             raise MotionFileError(f"fps must be positive, got {self.fps}")
-        if not (np.isfinite(exp).all() and np.isfinite(jaw).all()):
-            raise MotionFileError("motion holds NaN or infinite values")
+        for name in ("exp", "jaw", "duration_s", "emotion_mean", "emotion_logvar", "emotion_track"):
+            value = np.asarray(getattr(self, name))
+            if value.dtype.kind not in "fiu" or not np.isfinite(value).all():
+                raise MotionFileError(f"{name} holds NaN, infinite or non-numeric values")
         track = np.asarray(self.emotion_track)
         if track.size and (track.ndim != 2 or track.shape[1] != len(self.emotions)):
             raise MotionFileError(f"emotion_track must be (seconds, {len(self.emotions)}), got {track.shape}")
@@ -94,10 +119,8 @@ class MotionFile:
         return int(self.exp.shape[1])
 
 
-def write_motion(path: str | os.PathLike[str], motion: MotionFile) -> Path:
-    """Write `motion` to `path` atomically; return the resolved path. Raises OSError."""
-    target = Path(path).expanduser().resolve()
-    target.parent.mkdir(parents=True, exist_ok=True)
+def motion_bytes(motion: MotionFile) -> bytes:
+    """The `.npz` bytes of `motion` (built in memory: a failed disk write then leaves no half zip)."""
     arrays = {
         "exp": np.asarray(motion.exp, dtype=np.float32),
         "jaw": np.asarray(motion.jaw, dtype=np.float32),
@@ -116,18 +139,30 @@ def write_motion(path: str | os.PathLike[str], motion: MotionFile) -> Path:
     if np.asarray(motion.arkit).size:
         arrays["arkit"] = np.asarray(motion.arkit, dtype=np.float32)
         arrays["arkit_names"] = np.asarray(motion.arkit_names, dtype=np.str_)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    for name in ("exp", "jaw", "emotion_mean", "emotion_logvar", "emotion_track", "speech_energy", "arkit"):
+        if name in arrays and not np.isfinite(arrays[name]).all():  # e.g. a float64 value beyond float32's range
+            raise MotionFileError(f"{name} does not fit float32 (infinite after conversion)")
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def write_motion(path: str | os.PathLike[str], motion: MotionFile, *, mode: int = 0o666,
+                 inputs: Iterable[str | os.PathLike[str]] = ()) -> Path:
+    """Write `motion` to `path` atomically; return the absolute path.
+
+    `mode` goes through the umask (0o600 for private results); `inputs` are files the
+    output must not be. Raises `safe_write.OutputError` (an OSError) naming the file and
+    what to do, or MotionFileError.
+    """
+    data = motion_bytes(motion)
+    target = safe_write.check_path_text(path, "output path")
     try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, target)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise safe_write.OutputError(safe_write.describe_os_error(exc, target.parent, "cannot create the folder"),
+                                     exc.errno) from None
+    return safe_write.write_atomic(target, data, mode=mode, inputs=inputs)
 
 
 def read_motion(path: str | os.PathLike[str]) -> MotionFile:
@@ -152,5 +187,6 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
         raise
     except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         if isinstance(exc, MotionFileError):
-            raise
+            text = str(exc)
+            raise MotionFileError(text if text.startswith(f"{path}:") else f"{path}: {text}") from None
         raise MotionFileError(f"{path}: not a readable motion file ({exc})") from exc

@@ -33,6 +33,8 @@ from typing import Any, ClassVar, Union
 
 PROTOCOL_VERSION = 1
 MAX_LINE_BYTES = 1 << 20
+MAX_ID_CHARS = 256  # request ids (and cancel targets): longer ones are refused, never echoed
+MAX_MESSAGE_CHARS = 4000  # error messages are shortened (middle cut) beyond this
 MAX_TAKES = 16
 MAX_FPS = 240.0
 EXPRESSION_DIM = 50
@@ -254,6 +256,40 @@ def error_reply(error: ProtocolError | Exception, request_id: str | None = None)
     return ErrorReply(id=request_id, code=ErrorCode.INTERNAL_ERROR.value, message=f"{type(error).__name__}: {error}")
 
 
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """`text` cut in the middle to at most `limit` characters (both ends, which name the file, stay)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-half:]}"
+
+
+def encode_fitting(reply: Reply) -> str | None:
+    """`encode(reply)`, or a reply that fits the protocol when it cannot be encoded; never raises.
+
+    Error messages are shortened to MAX_MESSAGE_CHARS; an id that is too long is not echoed;
+    a reply that still cannot be sent becomes an `error` saying so. A progress reply that
+    cannot be sent is dropped (None): it must not read as the request's end.
+    """
+    if isinstance(reply, ErrorReply) and len(reply.message) > MAX_MESSAGE_CHARS:
+        reply = ErrorReply(id=reply.id, code=reply.code, message=shorten(reply.message))
+    try:
+        return encode(reply)
+    except Exception as exc:  # too large, NaN in a float field, a bad type ...
+        problem = exc
+    if isinstance(reply, ProgressReply):
+        return None
+    reply_id = getattr(reply, "id", None)
+    reply_id = reply_id if isinstance(reply_id, str) and len(reply_id) <= MAX_ID_CHARS else None
+    code = problem.code if isinstance(problem, ProtocolError) else ErrorCode.INTERNAL_ERROR
+    detail = problem.message if isinstance(problem, ProtocolError) else f"{type(problem).__name__}: {problem}"
+    try:
+        return encode(ErrorReply(id=reply_id, code=code.value,
+                                 message=shorten(f"the {reply.TYPE} reply could not be sent ({detail})", 1000)))
+    except Exception:
+        return encode(ErrorReply(id=None, code=ErrorCode.INTERNAL_ERROR.value, message="a reply could not be encoded"))
+
+
 def _decode(line: str | bytes, types: dict[str, type], kind: str) -> Any:
     raw = line.encode("utf-8") if isinstance(line, str) else line
     if len(raw) > MAX_LINE_BYTES:
@@ -266,7 +302,13 @@ def _decode(line: str | bytes, types: dict[str, type], kind: str) -> Any:
         raise ProtocolError(ErrorCode.BAD_JSON, f"{kind} is nested too deeply to be a protocol message") from None
     if not isinstance(data, dict):
         raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind} must be a JSON object")
-    request_id = data.get("id") if isinstance(data.get("id"), str) else None
+    raw_id = data.get("id")
+    request_id = raw_id if isinstance(raw_id, str) and len(raw_id) <= MAX_ID_CHARS else None
+    for name in ("id", "target"):
+        value = data.get(name)
+        if isinstance(value, str) and len(value) > MAX_ID_CHARS:
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{kind} field {name!r} is {len(value)} characters long; "
+                                f"the limit is {MAX_ID_CHARS} (use a short id such as a UUID)", request_id)
     version = data.pop("v", None)
     if version != PROTOCOL_VERSION:
         raise ProtocolError(ErrorCode.UNSUPPORTED_VERSION,

@@ -247,9 +247,13 @@ class Server:
     # ----------------------------------------------------------------- worker thread
 
     def _work(self) -> None:
-        self._load()
-        if self.pipeline is not None and self.config.warmup:
-            self._warm_up()
+        try:
+            self._load()
+            if self.pipeline is not None and self.config.warmup:
+                self._warm_up()
+        except Exception:  # the loop below must run whatever happened while loading
+            log.exception("model loading failed unexpectedly")
+            self.loaded.set()
         while True:
             with self._cond:
                 while not self._queue and not self._stopping:
@@ -260,10 +264,13 @@ class Server:
                 self._current = job
             try:
                 reply = self._run(job)
+            except Exception as exc:  # one job's failure never ends the worker
+                log.exception("internal error on request %s", job.request.id)
+                reply = error_reply(exc, job.request.id)
             finally:
                 with self._cond:
                     self._current = None  # before the reply: a client may reuse the id at once
-            self.writer.send(reply)
+            self.writer.send(reply)  # never raises
 
     def _load(self) -> None:
         started = time.perf_counter()
@@ -316,7 +323,7 @@ class Server:
         try:
             reply = run_animate(
                 self.pipeline, request,
-                output_path=self._output_path(request),
+                output_path=self._output_path(request), private=not request.output_path,
                 max_seconds=self.config.max_seconds,
                 progress=lambda fraction, stage: self._progress(job, fraction, stage),
                 should_cancel=job.cancel.is_set,
@@ -341,5 +348,5 @@ class Server:
         if stage == job.last_stage and now - job.last_progress < PROGRESS_INTERVAL_S and fraction < 1.0:
             return
         job.last_progress, job.last_stage = now, stage
-        self.writer.send(ProgressReply(id=job.request.id, fraction=round(min(max(fraction, 0.0), 1.0), 4),
-                                       stage=stage))
+        fraction = min(max(fraction, 0.0), 1.0) if fraction == fraction else 0.0  # NaN -> 0
+        self.writer.send(ProgressReply(id=job.request.id, fraction=round(fraction, 4), stage=stage))

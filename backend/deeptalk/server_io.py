@@ -9,7 +9,7 @@ import threading
 import time
 from typing import BinaryIO, Callable
 
-from deeptalk.protocol import MAX_LINE_BYTES, ProtocolError, Reply, encode, error_reply
+from deeptalk.protocol import MAX_LINE_BYTES, Reply, encode_fitting
 
 log = logging.getLogger("deeptalk.server")
 
@@ -23,10 +23,11 @@ class LineWriter:
         self.broken = threading.Event()
 
     def send(self, reply: Reply) -> None:
-        try:
-            line = encode(reply)
-        except ProtocolError as exc:
-            line = encode(error_reply(exc, getattr(reply, "id", None)))
+        """Write one reply (shortened or replaced to fit the protocol: see `encode_fitting`); never raises."""
+        line = encode_fitting(reply)
+        if line is None:
+            log.warning("dropped a %s reply that cannot be encoded", type(reply).__name__)
+            return
         with self._lock:
             if self.broken.is_set():
                 return

@@ -49,7 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("animate", help="animate one audio file to an .npz",
                                    description="Speech -> FLAME expression + jaw motion, written as .npz.")
     parser.add_argument("audio", type=Path, help="input audio (wav, flac, ogg, mp3, ...)")
-    parser.add_argument("-o", "--output", type=Path, default=None, help="output .npz (default: beside the input)")
+    parser.add_argument("-o", "--output", type=Path, default=None,
+                        help="output .npz (default: beside the input, IN.npz; IN.motion.npz when IN is an .npz)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_animation_args(parser)
@@ -60,18 +61,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from deeptalk.jobs import JobError, run_animate
+    from deeptalk.jobs import JobError, check_request_paths, run_animate
     from deeptalk.protocol import AnimateRequest
+    from deeptalk.safe_write import OutputError, check_path_text
 
-    output = args.output or args.audio.with_suffix(".npz")
     try:
-        request = AnimateRequest(id="cli", audio_path=str(args.audio), output_path=str(output),
+        audio = check_path_text(args.audio, "audio path")
+        output = check_path_text(args.output, "output path") if args.output else default_output(audio)
+        request = AnimateRequest(id="cli", audio_path=str(audio), output_path=str(output),
                                  **animation_fields(args))
-    except ValueError as exc:
-        print(f"deeptalk animate: {exc}", file=sys.stderr)
+    except (OutputError, ValueError) as exc:
+        print(f"deeptalk animate: invalid_argument: {exc}", file=sys.stderr)
         return 2
-    if not args.audio.is_file():
-        print(f"deeptalk animate: file_not_found: no audio file at {args.audio}", file=sys.stderr)
+    try:
+        found = audio.is_file()
+    except OSError as exc:
+        found, why = False, f" ({exc.strerror})"
+    else:
+        why = ""
+    if not found:
+        print(f"deeptalk animate: file_not_found: no audio file at {audio}{why}; check the path", file=sys.stderr)
+        return 1
+    try:  # before the model loads: a refused output path costs no wait
+        check_request_paths(request, output)
+    except JobError as exc:
+        print(f"deeptalk animate: {exc.code.value}: {exc.message}", file=sys.stderr)
         return 1
     pipeline = _load_pipeline(args)
     if pipeline is None:
@@ -97,6 +111,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {result.path}: {len(result.seeds)} take(s) x {result.frames} frames at {result.fps:g} fps ({result.duration_s:.2f} s of audio "
               f"in {elapsed:.2f} s)")
     return 0
+
+
+def default_output(audio: Path) -> Path:
+    """`IN.npz` beside the input, `IN.motion.npz` when the input itself ends in `.npz` (never the input)."""
+    if audio.suffix.lower() == ".npz":
+        return audio.with_name(audio.stem + ".motion.npz")
+    return audio.with_suffix(".npz")
 
 
 def _load_pipeline(args: argparse.Namespace) -> Any:

@@ -109,8 +109,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     _summarise(outcomes, elapsed, skipped=len(pairs) - len(work))
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_text(json.dumps([o.__dict__ for o in outcomes], indent=2), encoding="utf-8")
+        from deeptalk.safe_write import OutputError, write_atomic
+
+        try:
+            args.report.parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(args.report, json.dumps([o.__dict__ for o in outcomes], indent=2).encode("utf-8"))
+        except OSError as exc:
+            print(f"deeptalk batch: cannot write the report: {exc if isinstance(exc, OutputError) else exc.strerror}",
+                  file=sys.stderr)
+            return 2
     return 0 if all(o.ok for o in outcomes) else 1
 
 

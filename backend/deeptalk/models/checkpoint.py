@@ -20,6 +20,8 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
+from deeptalk.model_integrity import check_checkpoint
+
 CHECKPOINT_FORMAT = 1
 _SCALARS = (str, int, float, bool, type(None))
 _FLOAT16_MAX = 60000.0
@@ -93,6 +95,7 @@ def load_checkpoint(path: str | Path, model_cls: type[nn.Module], config_cls: ty
     if stored is not None and stored != model_cls.__name__:
         raise ValueError(f"{path} holds a {stored}, not a {model_cls.__name__}")
     config = config_cls(**ckpt["config"])
+    check_checkpoint(path, model_cls, config, ckpt["state_dict"])  # sizes fit, weights finite: before allocating
     model = model_cls(config)
     model.load_state_dict(ckpt["state_dict"])
     model.to(map_location)

@@ -49,7 +49,9 @@ class LogMelFeatures(nn.Module):
 
     def __init__(self, channels: int) -> None:
         super().__init__()
-        self.register_buffer("filters", mel_filterbank(), persistent=False)  # (80, 201)
+        with torch.device("cpu"):  # constants, computed for real even when built on the "meta" device
+            filters = mel_filterbank()  # (80, 201)
+        self.register_buffer("filters", filters, persistent=False)
         self.register_buffer("window", torch.hann_window(WINDOW), persistent=False)  # (400,)
         self.conv = nn.Conv1d(N_MELS, channels, kernel_size=3, padding=1)
         self.act = nn.GELU()
