@@ -80,6 +80,10 @@ def validate_request(request: AnimateRequest, *, emotions: list[str], output_pat
     if not audio.is_file():
         raise JobError(ErrorCode.FILE_NOT_FOUND, f"no audio file at {request.audio_path}; "
                        f"{FIX_HINTS[ErrorCode.FILE_NOT_FOUND]}")
+    if request.emotion is not None and not emotions:
+        from deeptalk.pipeline import NO_PROTOTYPES
+
+        raise JobError(ErrorCode.INVALID_ARGUMENT, NO_PROTOTYPES)
     if request.emotion is not None and request.emotion not in emotions:
         raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
                        f"{', '.join(emotions) or 'none'}")

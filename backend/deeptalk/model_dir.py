@@ -4,7 +4,11 @@ manifest.json:
     {"model_id": str, "format": 1, "emotions": [...],
      "files": {"dee": "dee.pt", "thvqvae": "thvqvae.pt", "generator": "generator.pt",
                "fer": "fer.pt", "lipreader": "lipreader.pt"},
-     "prototypes": "emotion_prototypes.npz", "flame": "standin" | path, "info": {...}}
+     "prototypes": "emotion_prototypes.npz" | null, "flame": "standin" | path,
+     "flame_basis": "standin-v1" | "standin-v2" | "flame2020" | ..., "info": {...}}
+`prototypes` null: the model has none (converted official weights without --prototype-clips);
+its emotion override is unavailable. `flame_basis` names the expression basis the model was
+trained in (missing: "standin-v1"); a rig in another basis must not be driven by it.
 Each `.pt` is `deeptalk.models.checkpoint` format (config + state dict, read with
 weights_only=True). The generator file holds the generator and its content audio encoder;
 the DEE (with its FER copy) and the TH-VQVAE it decodes through live in their own files.
@@ -50,6 +54,7 @@ NETWORKS: dict[str, tuple[type[nn.Module], type]] = {
     "lipreader": (MotionLipReader, LipReaderConfig),
 }
 INFERENCE_NETWORKS = ("dee", "thvqvae", "generator")
+DEFAULT_FLAME_BASIS = "standin-v1"  # models written before the basis was recorded
 _FIX = "rebuild it with `deeptalk train` (or `build_untrained_model_dir` for a test model)"
 
 
@@ -62,15 +67,16 @@ class Manifest:
     model_id: str
     emotions: tuple[str, ...]
     files: Mapping[str, str] = field(default_factory=lambda: {k: f"{k}.pt" for k in NETWORKS})
-    prototypes: str = PROTOTYPES_NAME
+    prototypes: str | None = PROTOTYPES_NAME
     flame: str = "standin"
     info: Mapping[str, Any] = field(default_factory=dict)
     format: int = FORMAT
+    flame_basis: str = DEFAULT_FLAME_BASIS
 
     def to_json(self) -> dict[str, Any]:
         return {"model_id": self.model_id, "format": self.format, "emotions": list(self.emotions),
                 "files": dict(self.files), "prototypes": self.prototypes, "flame": self.flame,
-                "info": dict(self.info)}
+                "flame_basis": self.flame_basis, "info": dict(self.info)}
 
 
 def _err(path: Path, problem: str, fix: str = _FIX) -> ModelDirError:
@@ -104,13 +110,15 @@ def read_manifest(path: str | Path) -> Manifest:
         raise _err(file, "'emotions' must be a non-empty list of distinct names")
     if not isinstance(files, dict) or set(files) != set(NETWORKS):
         raise _err(file, f"'files' must map exactly {', '.join(NETWORKS)} to file names")
-    for key, name in [*files.items(), ("prototypes", data.get("prototypes"))]:
+    named = [*files.items()] + ([("prototypes", data.get("prototypes"))] if data.get("prototypes") is not None else [])
+    for key, name in named:
         if not isinstance(name, str) or not _plain_name(name):
             raise _err(file, f"{key!r} must be a plain file name inside the directory, got {name!r}")
     flame, info = data.get("flame", "standin"), data.get("info", {})
-    if not isinstance(flame, str) or not isinstance(info, dict):
-        raise _err(file, "'flame' must be a string and 'info' an object")
-    return Manifest(model_id, tuple(emotions), dict(files), data["prototypes"], flame, info, FORMAT)
+    basis = data.get("flame_basis", DEFAULT_FLAME_BASIS)
+    if not isinstance(flame, str) or not isinstance(info, dict) or not isinstance(basis, str) or not basis:
+        raise _err(file, "'flame' and 'flame_basis' must be strings and 'info' an object")
+    return Manifest(model_id, tuple(emotions), dict(files), data.get("prototypes"), flame, info, FORMAT, basis)
 
 
 def _plain_name(name: str) -> bool:
@@ -131,7 +139,10 @@ def load_network(root: str | Path, manifest: Manifest, key: str, device: torch.d
     return loaded.model
 
 
-def load_prototypes(root: str | Path, manifest: Manifest) -> EmotionPrototypes:
+def load_prototypes(root: str | Path, manifest: Manifest) -> EmotionPrototypes | None:
+    """The model's emotion prototypes, or None when its manifest lists none."""
+    if manifest.prototypes is None:
+        return None
     path = Path(root) / manifest.prototypes
     if not path.is_file():
         raise _err(path, "the emotion prototypes listed in the manifest are missing")
@@ -150,7 +161,7 @@ class InferenceModels:
     dee: DEE
     thvqvae: ThVqvae
     generator: Generator
-    prototypes: EmotionPrototypes
+    prototypes: EmotionPrototypes | None
 
 
 def load_inference_models(root: str | Path, device: torch.device | str = "cpu") -> InferenceModels:
@@ -167,7 +178,7 @@ def load_inference_models(root: str | Path, device: torch.device | str = "cpu") 
     if gen.config.emotion_dim != dee.embed_dim:
         raise _err(gen_file, f"expects {gen.config.emotion_dim}-d emotions but the DEE gives {dee.embed_dim}-d")
     protos = load_prototypes(root, manifest)
-    if protos.dim != dee.embed_dim:
+    if protos is not None and protos.dim != dee.embed_dim:
         raise _err(Path(root) / manifest.prototypes, f"prototypes are {protos.dim}-d, the DEE's space is "
                    f"{dee.embed_dim}-d")
     return InferenceModels(manifest, dee, prior, gen, protos)
@@ -175,14 +186,16 @@ def load_inference_models(root: str | Path, device: torch.device | str = "cpu") 
 
 def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str], dee: DEE, thvqvae: ThVqvae,
                     generator: Generator, fer: FerClassifier, lipreader: MotionLipReader,
-                    prototypes: EmotionPrototypes, flame: str = "standin",
-                    info: Mapping[str, Any] | None = None, half: bool = False) -> Path:
+                    prototypes: EmotionPrototypes | None, flame: str = "standin",
+                    info: Mapping[str, Any] | None = None, half: bool = False,
+                    flame_basis: str = DEFAULT_FLAME_BASIS) -> Path:
     """Write every file, then the manifest last (atomically), so a half-written folder has none.
     `half` stores the weights as float16 (the shipped default: half the size, same outputs to ~1e-3)."""
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest(model_id=model_id, emotions=tuple(emotions), flame=flame, info=dict(info or {}))
-    if tuple(prototypes.emotions) != manifest.emotions:
+    manifest = Manifest(model_id=model_id, emotions=tuple(emotions), flame=flame, info=dict(info or {}),
+                        prototypes=PROTOTYPES_NAME if prototypes is not None else None, flame_basis=flame_basis)
+    if prototypes is not None and tuple(prototypes.emotions) != manifest.emotions:
         raise ValueError("prototypes.emotions must equal emotions")
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", model_id):
         raise ValueError(f"model_id must be 1-100 letters, digits, '.', '_' or '-', got {model_id!r}")
@@ -192,7 +205,8 @@ def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str],
         if not isinstance(net, model_cls):
             raise TypeError(f"{key} must be a {model_cls.__name__}")
         save_checkpoint(root / manifest.files[key], net, net.config, half=half)
-    prototypes.save(root / manifest.prototypes)
+    if prototypes is not None:
+        prototypes.save(root / PROTOTYPES_NAME)
     tmp = root / (MANIFEST_NAME + ".tmp")
     tmp.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, root / MANIFEST_NAME)
