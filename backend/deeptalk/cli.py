@@ -25,6 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "corpus",
     "train",
     "eval",
+    "convert_official",
 )
 
 

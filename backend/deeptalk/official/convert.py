@@ -172,7 +172,8 @@ def convert_official(generator: str | Path, out: str | Path, *, dee: str | Path 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.converting-", dir=out.parent))
     try:
-        write_model_dir(tmp, model_id=model_id, emotions=arch.MEAD_EMOTIONS, dee=nets["dee"],
+        emotions = protos.emotions if protos is not None else arch.MEAD_EMOTIONS
+        write_model_dir(tmp, model_id=model_id, emotions=emotions, dee=nets["dee"],
                         thvqvae=nets["thvqvae"], generator=nets["generator"], fer=nets["fer"],
                         lipreader=lipreader, prototypes=protos,
                         flame=str(flame_path.resolve()) if flame_path else "standin",

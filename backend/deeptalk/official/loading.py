@@ -37,7 +37,7 @@ def read_official(path: str | Path, slot: str) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ConvertError(f"{path}: no such file ({flag} expects the official {expected})")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # UnpicklingError, RuntimeError (truncated zip), EOFError ...
         log.debug("torch.load(%s) failed", path, exc_info=True)
         text = str(exc)

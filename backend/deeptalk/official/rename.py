@@ -63,11 +63,16 @@ def rename_section(state: dict[str, torch.Tensor], prefix: str, network: str, pa
     if unmatched:
         raise ConvertError(f"{path}: keys no conversion rule knows: {_first(unmatched)}; this is not an official "
                            f"{network} checkpoint of the supported release (or it was modified)")
-    bad = [k for k, v in out.tensors.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    bad = [k for k, v in out.tensors.items() if v.is_floating_point() and not _finite(v)]
     if bad:
         raise ConvertError(f"{path}: NaN or infinite values in {_first([out.sources[k] for k in bad])}; the file "
                            f"is damaged, download it again")
     return out
+
+
+def _finite(value: torch.Tensor) -> bool:
+    """All values finite (a NaN / Inf makes the sum non-finite; the exact test runs only then)."""
+    return bool(torch.isfinite(value.sum())) or bool(torch.isfinite(value).all())
 
 
 def _apply(out: Renamed, key: str, value: torch.Tensor, target: str, op: str,
