@@ -76,6 +76,24 @@ def _cross_check(ours: Renamed, theirs: Renamed, what: str, path: Path) -> str:
     return "equal"
 
 
+def _empty_network(slot: str) -> torch.nn.Module:
+    prior = arch.thvqvae_config()
+    return {"fer": lambda: FerClassifier(arch.fer_config()), "dee": lambda: DEE(arch.dee_config()),
+            "thvqvae": lambda: ThVqvae(prior), "generator": lambda: Generator(arch.generator_config(prior))}[slot]()
+
+
+def convert_single(path: str | Path, slot: str) -> torch.nn.Module:
+    """One standalone official file (fer, thvqvae; dee without its FER) as our network, checked."""
+    if slot not in ("fer", "thvqvae", "dee"):
+        raise ValueError("convert_single converts fer, thvqvae or dee files")
+    renamed = rename_section(read_official(path, slot), "", slot, path)
+    net = _empty_network(slot)
+    if slot == "dee":
+        renamed.tensors.update({f"fer.{k}": v for k, v in net.fer.state_dict().items()})
+    _load_into(net, renamed, slot, path)
+    return net.eval()
+
+
 def build_networks(generator: Path, *, dee: Path | None = None, thvqvae: Path | None = None,
                    fer: Path | None = None, report: ConversionReport | None = None) -> dict[str, torch.nn.Module]:
     """Read, rename, check and load every network (eval mode); ConvertError on any problem."""
@@ -89,11 +107,7 @@ def build_networks(generator: Path, *, dee: Path | None = None, thvqvae: Path | 
         report.sources[slot] = {"path": str(Path(path).resolve()), "file": Path(path).name,
                                 "sha256": file_sha256(Path(path)), "keys": len(states[slot])}
     torch.manual_seed(0)
-    prior_cfg = arch.thvqvae_config()
-    nets: dict[str, torch.nn.Module] = {
-        "fer": FerClassifier(arch.fer_config()), "dee": DEE(arch.dee_config()),
-        "thvqvae": ThVqvae(prior_cfg), "generator": Generator(arch.generator_config(prior_cfg)),
-    }
+    nets = {slot: _empty_network(slot) for slot in ("fer", "dee", "thvqvae", "generator")}
     gen_state, claimed = states["generator"], set()
     sections = {net: rename_section(gen_state, prefix, net, generator, claimed)
                 for prefix, net in GENERATOR_FILE_SECTIONS}
