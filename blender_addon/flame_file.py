@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import flame_basis
+
 EXPRESSION_COUNT = 50
 JOINT_COUNT = 5
 JAW_JOINT = 2
@@ -38,6 +40,7 @@ class FlameModel:
     weights: np.ndarray  # (V, 5) skinning weights
     masks: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (k,) vertex ids
     source: str = ""
+    basis: str = "standin-v1"  # expression basis id (see flame_basis)
 
     @property
     def vertex_count(self) -> int:
@@ -81,6 +84,9 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         masks = {key.split("/", 1)[1]: np.asarray(data[key]).astype(np.int64)
                  for key in data.files if key.startswith("masks/")}
         source = str(data["source"]) if "source" in data.files else str(path)
+        basis = flame_basis.basis_of_flame_file(str(data["basis_id"]) if "basis_id" in data.files else "",
+                                                num_vertices=vcount, num_expressions=int(exprdirs.shape[2]),
+                                                source=source)
     for array, name in ((v_template, "v_template"), (exprdirs, "exprdirs"), (posedirs, "posedirs"),
                         (regressor, "J_regressor"), (weights, "weights")):
         _check(bool(np.isfinite(array).all()), path, f"{name} holds NaN or infinite values")
@@ -97,6 +103,7 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         weights=weights,
         masks={k: v[(v >= 0) & (v < vcount)] for k, v in masks.items()},
         source=source,
+        basis=basis,
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 import bpy
 
-from . import axes, materials, rest_track, rig_correctives
+from . import axes, flame_basis, materials, rest_track, rig_correctives
 from .flame_file import EXPRESSION_COUNT, FlameModel
 
 RIG_MARKER = "deeptalk_rig"
@@ -62,6 +62,7 @@ def build_rig(model: FlameModel, *, name: str, collection: bpy.types.Collection,
 
     rig[RIG_MARKER] = RIG_VERSION
     rig["deeptalk_flame_source"] = model.source
+    rig[flame_basis.RIG_PROPERTY] = model.basis
     face[FACE_MARKER] = RIG_VERSION
     return rig
 

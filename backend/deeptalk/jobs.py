@@ -156,6 +156,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
         model_id=pipeline.model_id, protocol=PROTOCOL_VERSION, duration_s=audio.duration_s,
         emotions=tuple(pipeline.emotions), emotion_mean=np.asarray(result.emotion_mean, np.float32),
         emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
+        flame_basis=str(getattr(pipeline, "flame_basis", "") or ""),
     )
     try:
         written = write_motion(output_path, motion_file)

@@ -12,6 +12,7 @@
 | `emotions` | (K,) str | the model's emotion class names (may be empty) |
 | `emotion_mean`, `emotion_logvar` | (D,) float32 | the clip's emotion embedding |
 | `emotion_track` | (seconds, K) float32 | per-second emotion probabilities |
+| `flame_basis` | () str, optional | expression basis of the model that made it (`standin-v1`, `flame2020`, ...) |
 
 Written atomically (temporary file in the same folder, then `os.replace`), so a reader
 never sees half a file. Numpy and stdlib only (the add-on can load this module).
@@ -51,6 +52,7 @@ class MotionFile:
     emotion_mean: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_logvar: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (D,)
     emotion_track: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # (S, K)
+    flame_basis: str = ""  # "" = not recorded (older files, imports)
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -96,6 +98,8 @@ def write_motion(path: str | os.PathLike[str], motion: MotionFile) -> Path:
         "emotion_logvar": np.asarray(motion.emotion_logvar, dtype=np.float32),
         "emotion_track": np.asarray(motion.emotion_track, dtype=np.float32),
     }
+    if motion.flame_basis:
+        arrays["flame_basis"] = np.str_(motion.flame_basis)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -124,6 +128,7 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
                 seeds=tuple(int(s) for s in data["seeds"]), model_id=str(data["model_id"]),
                 protocol=int(data["protocol"]), duration_s=float(data["duration_s"]),
                 emotions=tuple(str(e) for e in optional.get("emotions", ())),
+                flame_basis=str(data["flame_basis"]) if "flame_basis" in data.files else "",
                 **{k: v for k, v in optional.items() if k != "emotions"},
             )
     except FileNotFoundError:

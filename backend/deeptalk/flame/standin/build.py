@@ -44,6 +44,7 @@ def build_standin() -> FlameModel:
         posedirs=jaw_correctives(regions, weights), J_regressor=joint_regressor(regions, head.faces),
         weights=weights, kintree_table=np.array([JOINT_PARENTS, range(len(JOINT_PARENTS))]),
         masks=standin_masks(regions), source=SOURCE, masks_source="standin (built with the head)",
+        basis_id="standin-v1",
     )
     faces, bary = standin_landmarks(model)
     model = replace(model, landmark_faces=faces, landmark_bary=bary)
