@@ -26,3 +26,19 @@ def test_default_model_outputs_unchanged(one_torch_thread):
         np.testing.assert_allclose(result.motion, before["motion"], rtol=0, atol=1e-6)
         np.testing.assert_allclose(result.emotion_mean, before["emotion_mean"], rtol=0, atol=1e-6)
         np.testing.assert_allclose(result.emotion_track, before["emotion_track"], rtol=0, atol=1e-6)
+
+
+def test_paper_preset_is_the_official_architecture():
+    from deeptalk.model_presets import preset_configs
+    from deeptalk.official import architecture as arch
+
+    paper = preset_configs("paper", num_emotions=8, num_styles=32)
+    assert paper.dee == arch.dee_config() and paper.fer == arch.fer_config()
+    assert paper.generator == arch.generator_config() and paper.thvqvae == arch.thvqvae_config()
+    dee = paper.dee
+    assert (dee.audio.kind, dee.audio_dim, dee.audio_layers, dee.motion_dim, dee.motion_layers) == (
+        "emotion2vec", 768, 2, 512, 6)
+    assert (dee.num_heads, dee.ff_dim, paper.fer.feature_layer, paper.fer.features_skip_batchnorm) == (8, 2048, 5, True)
+    assert paper.generator.period_units and paper.generator.audio.kind == "pretrained"
+    small = preset_configs("paper", num_emotions=5, num_styles=8)  # fits our corpus for training
+    assert small.fer.num_classes == 5 and small.generator.num_styles == 8 and small.dee.fer == small.fer
