@@ -59,6 +59,6 @@ def prototypes_builder(folder: Path) -> Callable[[DEE], EmotionPrototypes]:
                     logvars.append(emb.logvar)
                     labels.append(label)
         emb = GaussianEmbedding(torch.cat(means), torch.cat(logvars))
-        return prototypes_from_embeddings(emb, torch.tensor(labels), tuple(clips), float(dee.criterion.scale))
+        return prototypes_from_embeddings(emb, torch.tensor(labels), tuple(clips), float(dee.criterion.scale.detach()))
 
     return build
