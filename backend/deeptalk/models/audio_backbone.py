@@ -316,7 +316,12 @@ class AudioBackbone(Freezable):
                              for row, n in zip(x, lengths.clamp(1, samples).tolist())])  # (B, S)
         if samples < self.receptive_field:
             x = F.pad(x, (0, self.receptive_field - samples))
-        out = self.model(x)  # (B, T50, H)
+        mask = None
+        if lengths is not None:
+            total = self.native_frames(samples)
+            valid = torch.tensor([self.native_frames(int(n)) for n in lengths.tolist()], device=x.device)
+            mask = torch.arange(total, device=x.device)[None, :] < valid[:, None]  # (B, T50)
+        out = self.model(x, mask)  # (B, T50, H)
         if num_frames is not None and num_frames != out.shape[1]:
             out = F.interpolate(out.transpose(1, 2), size=num_frames, mode="linear",
                                 align_corners=True).transpose(1, 2)  # (B, num_frames, H)

@@ -75,6 +75,7 @@ class Emotion2Vec(nn.Module):
         return F.pad(bias, (self.num_extra, 0, self.num_extra, 0))  # (H, E+T, E+T)
 
     def _layer(self, layer: nn.Module, x: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        """bias (H, L, L) or (B, H, L, L)."""
         """One post-norm encoder layer with the additive bias: (B, L, D) -> (B, L, D)."""
         att = layer.attention
         b, n, d = x.shape
@@ -82,20 +83,32 @@ class Emotion2Vec(nn.Module):
         q = att.q_proj(x).view(shape).transpose(1, 2)  # (B, H, L, Dh)
         k = att.k_proj(x).view(shape).transpose(1, 2)
         v = att.v_proj(x).view(shape).transpose(1, 2)
-        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias[None])  # (B, H, L, Dh)
+        out = F.scaled_dot_product_attention(q, k, v, attn_mask=bias if bias.dim() == 4 else bias[None])
         x = layer.layer_norm(x + att.out_proj(out.transpose(1, 2).reshape(b, n, d)))
         return layer.final_layer_norm(x + layer.feed_forward(x))
 
-    def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        """wave (B, S), already layer-normed -> (B, T50, D)."""
+    def _position(self, x: torch.Tensor, frame_mask: torch.Tensor | None) -> torch.Tensor:
+        """The convolutional position embedding, padding zeroed before every conv: (B, T, D)."""
+        keep = None if frame_mask is None else frame_mask[:, None, :].to(x.dtype)  # (B, 1, T)
+        h = x.transpose(1, 2)  # (B, D, T)
+        for layer in self.encoder.pos_conv_embed.layers:
+            h = layer(h if keep is None else h * keep)
+        return h.transpose(1, 2)
+
+    def forward(self, wave: torch.Tensor, frame_mask: torch.Tensor | None = None) -> torch.Tensor:
+        """wave (B, S), already layer-normed; frame_mask (B, T50) True = valid -> (B, T50, D).
+        Padded frames are zeroed before the position convs and never attended to."""
         feats = self.feature_extractor(wave).transpose(1, 2)  # (B, T, 512)
         projected = self.feature_projection(feats)
         x = projected[0] if isinstance(projected, tuple) else projected  # (B, T, D)
-        x = x + self.encoder.pos_conv_embed(x)  # (B, T, D)
+        x = x + self._position(x, frame_mask)  # (B, T, D)
         frames = x.shape[1]
         x = torch.cat([self.extra_tokens.expand(x.shape[0], -1, -1).to(x.dtype), x], dim=1)  # (B, E+T, D)
         x = self.encoder.layer_norm(x)
         bias = self.attention_bias(frames, x.device, x.dtype)
+        if frame_mask is not None and not bool(frame_mask.all()):
+            keys = F.pad(frame_mask, (self.num_extra, 0), value=True)  # (B, E+T)
+            bias = bias[None].masked_fill(~keys[:, None, None, :], float("-inf"))  # (B, H, E+T, E+T)
         for layer in self.encoder.layers:
             x = self._layer(layer, x, bias)
         return x[:, self.num_extra:]  # (B, T, D)
