@@ -42,3 +42,11 @@ def test_paper_preset_is_the_official_architecture():
     assert paper.generator.period_units and paper.generator.audio.kind == "pretrained"
     small = preset_configs("paper", num_emotions=5, num_styles=8)  # fits our corpus for training
     assert small.fer.num_classes == 5 and small.generator.num_styles == 8 and small.dee.fer == small.fer
+
+
+def test_demo_padding_rule():
+    from deeptalk.reference_mode import demo_padding
+
+    for samples, frames in ((51200, 84), (640 * 80 + 1, 84), (640 * 3, 4), (639, 4), (640 * 83, 84)):
+        out = demo_padding(np.ones(samples, np.float32))
+        assert len(out) == frames * 640 and out[:samples].all() and not out[samples:].any()
