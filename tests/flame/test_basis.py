@@ -25,7 +25,7 @@ def test_files_record_and_keep_their_basis(tmp_path):
     assert model.basis_id == "" and model.basis == "standin-v1"
     path = replace(model, basis_id="standin-v2").save_npz(tmp_path / "v2.npz")
     assert FlameModel.load_npz(path).basis_id == "standin-v2" and basis_of_flame_path(path) == "standin-v2"
-    assert build_standin().basis_id == "standin-v1"
+    assert build_standin().basis == "standin-v1"
 
 
 def test_mismatch_warning_says_what_to_do():

@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.model_dir import load_inference_models, load_network, read_manifest
+from deeptalk.official.report import summary, write_report
 from deeptalk.pipeline import Pipeline, PipelineConfig
 from deeptalk.reference_mode import reference_animate
 
@@ -51,6 +54,10 @@ def test_manifest_records_basis_sources_and_licence(converted_official):
     dropped = report.dropped["generator"]
     assert sum(v.startswith("alias of") for v in dropped.values()) == 300
     assert any("obj_vector" in v for v in dropped.values())
+    written = write_report(report, root.parent / "report.json")
+    data = json.loads(written.read_text())
+    assert data["cross_checks"]["dee"] == "equal" and "DEEPTalk.pth" in summary(report)
+    assert set(data["dropped"]) == {"generator", "dee", "thvqvae", "fer"}
     # every tensor stored in float32 (fp16 would move logits past the argmax margins)
     state = torch.load(root / "generator.pt", weights_only=True)["state_dict"]
     assert {v.dtype for v in state.values() if v.is_floating_point()} == {torch.float32}
