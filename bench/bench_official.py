@@ -51,9 +51,14 @@ def official_networks(seed: int = 0) -> dict[str, torch.nn.Module]:
 
 
 def int8(nets: dict[str, torch.nn.Module]) -> dict[str, torch.nn.Module]:
+    """Dynamic int8 Linears in the two audio encoders (emotion2vec, wav2vec2): most of the cost.
+    (nn.TransformerEncoderLayer's fast-path checks break on quantised Linears, so the heads stay fp32.)"""
     from torch.ao.quantization import quantize_dynamic
 
-    return {k: quantize_dynamic(copy.deepcopy(v), {torch.nn.Linear}, dtype=torch.qint8) for k, v in nets.items()}
+    out = {k: copy.deepcopy(v) for k, v in nets.items()}
+    out["dee"].audio_backbone = quantize_dynamic(out["dee"].audio_backbone, {torch.nn.Linear}, dtype=torch.qint8)
+    out["generator"].audio = quantize_dynamic(out["generator"].audio, {torch.nn.Linear}, dtype=torch.qint8)
+    return out
 
 
 def pipeline(nets: dict[str, torch.nn.Module], reference: bool) -> Pipeline:
