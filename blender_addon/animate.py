@@ -20,7 +20,7 @@ import numpy as np
 
 import bpy
 
-from . import backend_locator, bake, emotion_track, idle_motion, timeline
+from . import backend_locator, bake, emotion_track, flame_basis, idle_motion, timeline
 from .batch import PreparedClip
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,9 @@ def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_c
         seeds=tuple(motion.seeds), fps=float(motion.fps), first_frame=first_frame,
         frame_count=frame_count if frame_count is not None else motion.frames,
         frame_step=1.0 if strict_fps else scene_fps / float(motion.fps),
-        knobs={**knobs_, "model_id": motion.model_id}, emotions=tuple(motion.emotions),
+        knobs={**knobs_, "model_id": motion.model_id,
+               **({"flame_basis": motion.flame_basis} if getattr(motion, "flame_basis", "") else {})},
+        emotions=tuple(motion.emotions),
         emotion_track=track, emotion_summary=summary, idle=idle,
         speech_energy=np.asarray(motion.speech_energy, dtype=np.float64) if motion.speech_energy.size else None)
 
@@ -109,6 +111,11 @@ def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[Pre
                                        frame_count=clip.frame_count, knobs_=clip.knobs,
                                        scene_fps=float(clip.params["fps"]), strict_fps=True, idle=clip.idle)
                 for clip in clips]
+    for request in requests:  # refused before anything in the scene changes
+        problem = flame_basis.mismatch_message(rig.name, flame_basis.rig_basis(rig),
+                                               str(request.knobs.get("flame_basis", "")))
+        if problem:
+            raise ValueError(problem)
     outcomes: list[bake.BakeOutcome] = []
     try:
         for request in requests:

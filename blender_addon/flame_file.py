@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import flame_basis
+
 EXPRESSION_COUNT = 50
 JOINT_COUNT = 5
 JAW_JOINT = 2
@@ -42,6 +44,7 @@ class FlameModel:
     masks: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (k,) vertex ids
     source: str = ""
     expression_names: tuple[str, ...] = ()  # (50,) component names when the file has them (head v2)
+    basis: str = "standin-v1"  # expression basis id (see flame_basis)
 
     @property
     def vertex_count(self) -> int:
@@ -86,6 +89,9 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
                  for key in data.files if key.startswith("masks/")}
         source = str(data["source"]) if "source" in data.files else str(path)
         names = _expression_names(data["expression_names"]) if "expression_names" in data.files else ()
+        basis = flame_basis.basis_of_flame_file(str(data["basis_id"]) if "basis_id" in data.files else "",
+                                                num_vertices=vcount, num_expressions=int(exprdirs.shape[2]),
+                                                source=source)
     for array, name in ((v_template, "v_template"), (exprdirs, "exprdirs"), (posedirs, "posedirs"),
                         (regressor, "J_regressor"), (weights, "weights")):
         _check(bool(np.isfinite(array).all()), path, f"{name} holds NaN or infinite values")
@@ -103,6 +109,7 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         masks={k: v[(v >= 0) & (v < vcount)] for k, v in masks.items()},
         source=source,
         expression_names=names,
+        basis=basis,
     )
 
 

@@ -33,10 +33,14 @@ def draw_deeptalk(layout: bpy.types.UILayout, context: bpy.types.Context) -> Non
     col.prop(settings, "seed")
     col.prop(settings, "takes")
     row = box.row(align=True)
+    has_prototypes = properties.model_has_prototypes(context)
+    row.enabled = has_prototypes  # greyed: the model cannot steer its emotion (see NO_PROTOTYPES_HINT)
     row.prop(settings, "emotion")
     sub = row.row(align=True)
     sub.enabled = bool(settings.emotion_name)
     sub.prop(settings, "emotion_weight", text="")
+    if not has_prototypes:
+        box.label(text="Emotion override off: this model has no emotion prototypes", icon="INFO")
     box.prop(settings, "replace_takes")
 
     box = layout.box()

@@ -14,8 +14,23 @@ _emotion_cache: dict[str, tuple[float, tuple[str, ...]]] = {}
 _enum_items: list[tuple[str, str, str, int]] = []  # Blender needs Python to keep dynamic items alive
 
 
+NO_PROTOTYPES_HINT = ("This model has no emotion prototypes (converted official weights): the override is off. "
+                      "Rebuild it with deeptalk convert-official ... --prototype-clips DIR")
+
+
+def model_has_prototypes(context: bpy.types.Context | None = None) -> bool:
+    """False when the configured model's manifest lists no emotion prototypes (no override possible)."""
+    model_emotions(context)
+    manifest = preferences.resolved_model_dir(context) / "manifest.json"
+    return str(manifest) not in _no_prototypes
+
+
+_no_prototypes: set[str] = set()
+
+
 def model_emotions(context: bpy.types.Context | None = None) -> tuple[str, ...]:
-    """Emotion names of the configured model (its manifest.json), or the last backend's."""
+    """Emotion names of the configured model (its manifest.json), or the last backend's.
+    A model without emotion prototypes has none (its override is unavailable)."""
     manifest = preferences.resolved_model_dir(context) / "manifest.json"
     try:
         mtime = manifest.stat().st_mtime
@@ -28,10 +43,16 @@ def model_emotions(context: bpy.types.Context | None = None) -> tuple[str, ...]:
             try:
                 data = json.loads(Path(manifest).read_text(encoding="utf-8"))
                 names = tuple(str(e) for e in data.get("emotions", ()))
+                if "prototypes" in data and data["prototypes"] is None:
+                    _no_prototypes.add(str(manifest))
+                else:
+                    _no_prototypes.discard(str(manifest))
             except (OSError, ValueError, AttributeError):
                 names = ()
         _emotion_cache[str(manifest)] = (mtime, names)
         cached = _emotion_cache[str(manifest)]
+    if str(manifest) in _no_prototypes:
+        return ()
     if cached[1]:
         return cached[1]
     scene = (context or bpy.context).scene

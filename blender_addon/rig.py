@@ -14,7 +14,7 @@ import numpy as np
 
 import bpy
 
-from . import axes, materials, rest_track, rig_correctives
+from . import axes, flame_basis, materials, rest_track, rig_correctives
 from .flame_file import EXPRESSION_COUNT, FlameModel
 
 RIG_MARKER = "deeptalk_rig"
@@ -67,6 +67,7 @@ def build_rig(model: FlameModel, *, name: str, collection: bpy.types.Collection,
     rig[RIG_MARKER] = RIG_VERSION
     rig[KEY_MAP_PROP] = list(key_names)
     rig["deeptalk_flame_source"] = model.source
+    rig[flame_basis.RIG_PROPERTY] = model.basis
     face[FACE_MARKER] = RIG_VERSION
     return rig
 

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "eval",
     "arkit",
     "arkit_head",
+    "convert_official",
 )
 
 

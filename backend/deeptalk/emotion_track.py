@@ -127,7 +127,7 @@ class EmotionReading:
 
 
 def read_emotion(encode_audio: Callable[[torch.Tensor], GaussianEmbedding], audio: torch.Tensor | AudioSource,
-                 prototypes: EmotionPrototypes, *, window_s: float = 2.0, batch: int = 16,
+                 prototypes: EmotionPrototypes | None, *, window_s: float = 2.0, batch: int = 16,
                  after_batch: Callable[[int, int], None] | None = None,
                  device: torch.device | str = "cpu") -> EmotionReading:
     """Per-second track and clip embedding of audio (S,) with the DEE speech encoder.
@@ -135,7 +135,7 @@ def read_emotion(encode_audio: Callable[[torch.Tensor], GaussianEmbedding], audi
     `audio` is a tensor or an `AudioSource` (read one batch's span at a time and moved to
     `device`). `encode_audio(wave (B, S)) -> GaussianEmbedding` (e.g. `DEE.encode_audio`), called
     on at most `batch` windows at once; `after_batch(done, total)` runs after each call (progress
-    and cancellation hooks).
+    and cancellation hooks). Without prototypes (None) the track has no columns.
     """
     num_samples, span = _reader(audio, device)
     windows = second_windows(num_samples, window_s=window_s)
@@ -146,11 +146,12 @@ def read_emotion(encode_audio: Callable[[torch.Tensor], GaussianEmbedding], audi
         wave = span(lo, group[-1][1])  # (covering span,)
         chunk = torch.stack([wave[a - lo:b - lo] for a, b in group])  # (b, W)
         emb = encode_audio(chunk)
-        if emb.mean.shape[-1] != prototypes.dim:
+        if prototypes is not None and emb.mean.shape[-1] != prototypes.dim:
             raise ValueError(f"DEE embeddings are {emb.mean.shape[-1]}-d but the prototypes are {prototypes.dim}-d")
         means.append(emb.mean.float())
         variances.append(emb.logvar.float().exp())
-        probs.append(class_probabilities(emb, prototypes))
+        probs.append(class_probabilities(emb, prototypes) if prototypes is not None
+                     else emb.mean.new_zeros(emb.mean.shape[0], 0))
         if after_batch is not None:
             after_batch(min(i + batch, len(windows)), len(windows))
     mean = F.normalize(torch.cat(means).mean(0, keepdim=True), dim=-1)  # (1, D)

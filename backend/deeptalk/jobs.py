@@ -104,6 +104,10 @@ def check_output_path(path: Path, inputs: tuple[Path, ...] = ()) -> Path:
 def validate_request(request: AnimateRequest, *, emotions: list[str], output_path: Path) -> Path:
     """Checks that need no audio: the paths, the emotion name and the output path (returned, folder resolved)."""
     checked = check_request_paths(request, output_path)
+    if request.emotion is not None and not emotions:
+        from deeptalk.pipeline import NO_PROTOTYPES
+
+        raise JobError(ErrorCode.INVALID_ARGUMENT, NO_PROTOTYPES)
     if request.emotion is not None and request.emotion not in emotions:
         raise JobError(ErrorCode.INVALID_ARGUMENT, f"unknown emotion {request.emotion!r}; this model knows "
                        f"{', '.join(emotions) or 'none'}")
@@ -233,6 +237,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
         emotions=tuple(pipeline.emotions), emotion_mean=np.asarray(result.emotion_mean, np.float32),
         emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
         speech_energy=energy,
+        flame_basis=str(getattr(pipeline, "flame_basis", "") or ""),
     )
     if request.arkit:
         motion_file = _with_arkit(pipeline, motion_file)

@@ -4,8 +4,12 @@ manifest.json:
     {"model_id": str, "format": 1, "emotions": [...],
      "files": {"dee": "dee.pt", "thvqvae": "thvqvae.pt", "generator": "generator.pt",
                "fer": "fer.pt", "lipreader": "lipreader.pt"},
-     "prototypes": "emotion_prototypes.npz", "flame": "standin" | path, "info": {...},
+     "prototypes": "emotion_prototypes.npz" | null, "flame": "standin" | path,
+     "flame_basis": "standin-v1" | "standin-v2" | "flame2020" | ..., "info": {...},
      "sha256": {"dee.pt": hex, ...}}   (optional: checked at load when present)
+`prototypes` null: the model has none (converted official weights without --prototype-clips);
+its emotion override is unavailable. `flame_basis` names the expression basis the model was
+trained in (missing: "standin-v1"); a rig in another basis must not be driven by it.
 Each `.pt` is `deeptalk.models.checkpoint` format (config + state dict, read with
 weights_only=True). The generator file holds the generator and its content audio encoder;
 the DEE (with its FER copy) and the TH-VQVAE it decodes through live in their own files.
@@ -52,6 +56,7 @@ NETWORKS: dict[str, tuple[type[nn.Module], type]] = {
     "lipreader": (MotionLipReader, LipReaderConfig),
 }
 INFERENCE_NETWORKS = ("dee", "thvqvae", "generator")
+DEFAULT_FLAME_BASIS = "standin-v1"  # models written before the basis was recorded
 _FIX = "rebuild it with `deeptalk train` (or `build_untrained_model_dir` for a test model)"
 
 
@@ -64,16 +69,17 @@ class Manifest:
     model_id: str
     emotions: tuple[str, ...]
     files: Mapping[str, str] = field(default_factory=lambda: {k: f"{k}.pt" for k in NETWORKS})
-    prototypes: str = PROTOTYPES_NAME
+    prototypes: str | None = PROTOTYPES_NAME
     flame: str = "standin"
     info: Mapping[str, Any] = field(default_factory=dict)
     format: int = FORMAT
+    flame_basis: str = DEFAULT_FLAME_BASIS
     sha256: Mapping[str, str] = field(default_factory=dict)  # file name -> hex digest (model_integrity)
 
     def to_json(self) -> dict[str, Any]:
         data = {"model_id": self.model_id, "format": self.format, "emotions": list(self.emotions),
                 "files": dict(self.files), "prototypes": self.prototypes, "flame": self.flame,
-                "info": dict(self.info)}
+                "flame_basis": self.flame_basis, "info": dict(self.info)}
         return {**data, HASH_KEY: dict(self.sha256)} if self.sha256 else data
 
 
@@ -108,16 +114,19 @@ def read_manifest(path: str | Path) -> Manifest:
         raise _err(file, "'emotions' must be a non-empty list of distinct names")
     if not isinstance(files, dict) or set(files) != set(NETWORKS):
         raise _err(file, f"'files' must map exactly {', '.join(NETWORKS)} to file names")
-    for key, name in [*files.items(), ("prototypes", data.get("prototypes"))]:
+    named = [*files.items()] + ([("prototypes", data.get("prototypes"))] if data.get("prototypes") is not None else [])
+    for key, name in named:
         if not isinstance(name, str) or not _plain_name(name):
             raise _err(file, f"{key!r} must be a plain file name inside the directory, got {name!r}")
     flame, info = data.get("flame", "standin"), data.get("info", {})
-    if not isinstance(flame, str) or not isinstance(info, dict):
-        raise _err(file, "'flame' must be a string and 'info' an object")
+    basis = data.get("flame_basis", DEFAULT_FLAME_BASIS)
+    if not isinstance(flame, str) or not isinstance(info, dict) or not isinstance(basis, str) or not basis:
+        raise _err(file, "'flame' and 'flame_basis' must be strings and 'info' an object")
     hashes = data.get(HASH_KEY, {})
     if not valid_hashes(hashes):
         raise _err(file, f"{HASH_KEY!r} must map file names to sha256 hex digests")
-    return Manifest(model_id, tuple(emotions), dict(files), data["prototypes"], flame, info, FORMAT, dict(hashes))
+    return Manifest(model_id, tuple(emotions), dict(files), data.get("prototypes"), flame, info, FORMAT,
+                    flame_basis=basis, sha256=dict(hashes))
 
 
 def _plain_name(name: str) -> bool:
@@ -155,7 +164,10 @@ def _verify(path: Path, manifest: Manifest) -> None:
         raise _err(path, f"cannot be read ({exc.strerror or exc})") from None
 
 
-def load_prototypes(root: str | Path, manifest: Manifest) -> EmotionPrototypes:
+def load_prototypes(root: str | Path, manifest: Manifest) -> EmotionPrototypes | None:
+    """The model's emotion prototypes, or None when its manifest lists none."""
+    if manifest.prototypes is None:
+        return None
     path = Path(root) / manifest.prototypes
     if not path.is_file():
         raise _err(path, "the emotion prototypes listed in the manifest are missing")
@@ -174,7 +186,7 @@ class InferenceModels:
     dee: DEE
     thvqvae: ThVqvae
     generator: Generator
-    prototypes: EmotionPrototypes
+    prototypes: EmotionPrototypes | None
 
 
 def load_inference_models(root: str | Path, device: torch.device | str = "cpu") -> InferenceModels:
@@ -191,24 +203,26 @@ def load_inference_models(root: str | Path, device: torch.device | str = "cpu") 
     if gen.config.emotion_dim != dee.embed_dim:
         raise _err(gen_file, f"expects {gen.config.emotion_dim}-d emotions but the DEE gives {dee.embed_dim}-d")
     protos = load_prototypes(root, manifest)
-    if protos.dim != dee.embed_dim:
+    if protos is not None and protos.dim != dee.embed_dim:
         raise _err(Path(root) / manifest.prototypes, f"prototypes are {protos.dim}-d, the DEE's space is "
                    f"{dee.embed_dim}-d")
-    for name in [*(manifest.files[key] for key in INFERENCE_NETWORKS), manifest.prototypes]:
+    for name in [*(manifest.files[key] for key in INFERENCE_NETWORKS), *([manifest.prototypes] if protos else [])]:
         _verify(Path(root) / name, manifest)  # last: a damaged or mismatched file is named as such first
     return InferenceModels(manifest, dee, prior, gen, protos)
 
 
 def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str], dee: DEE, thvqvae: ThVqvae,
                     generator: Generator, fer: FerClassifier, lipreader: MotionLipReader,
-                    prototypes: EmotionPrototypes, flame: str = "standin",
-                    info: Mapping[str, Any] | None = None, half: bool = False) -> Path:
+                    prototypes: EmotionPrototypes | None, flame: str = "standin",
+                    info: Mapping[str, Any] | None = None, half: bool = False,
+                    flame_basis: str = DEFAULT_FLAME_BASIS) -> Path:
     """Write every file, then the manifest last (atomically), so a half-written folder has none.
     `half` stores the weights as float16 (the shipped default: half the size, same outputs to ~1e-3)."""
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
-    manifest = Manifest(model_id=model_id, emotions=tuple(emotions), flame=flame, info=dict(info or {}))
-    if tuple(prototypes.emotions) != manifest.emotions:
+    manifest = Manifest(model_id=model_id, emotions=tuple(emotions), flame=flame, info=dict(info or {}),
+                        prototypes=PROTOTYPES_NAME if prototypes is not None else None, flame_basis=flame_basis)
+    if prototypes is not None and tuple(prototypes.emotions) != manifest.emotions:
         raise ValueError("prototypes.emotions must equal emotions")
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", model_id):
         raise ValueError(f"model_id must be 1-100 letters, digits, '.', '_' or '-', got {model_id!r}")
@@ -218,14 +232,15 @@ def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str],
         if not isinstance(net, model_cls):
             raise TypeError(f"{key} must be a {model_cls.__name__}")
         save_checkpoint(root / manifest.files[key], net, net.config, half=half)
-    prototypes.save(root / manifest.prototypes)
+    if prototypes is not None:
+        prototypes.save(root / PROTOTYPES_NAME)
     write_manifest(root, manifest)
     return root
 
 
 def write_manifest(root: str | Path, manifest: Manifest) -> Path:
     """Write `manifest.json` atomically, recording the sha256 of every file it lists (read from disk)."""
-    names = [*manifest.files.values(), manifest.prototypes]
+    names = [*manifest.files.values(), *([manifest.prototypes] if manifest.prototypes else [])]
     hashed = replace(manifest, sha256=weight_hashes(root, [n for n in names if (Path(root) / n).is_file()]))
     text = json.dumps(hashed.to_json(), indent=2) + "\n"
     return write_atomic(Path(root) / MANIFEST_NAME, text.encode("utf-8"))

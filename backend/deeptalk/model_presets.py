@@ -4,9 +4,12 @@
 - "default": the embedded model; every part trains on 2 CPU cores (the CPU-sized DEE and
   content encoder, both small transformers on a log-mel front end; the "default" TH-VQVAE and
   generator, whose content features also feed a viseme classifier during training).
-- "paper": spec sizes for the TH-VQVAE and generator (§3, §4) on the default DEE and
-  audio encoders (the paper's emotion2vec / wav2vec2 come in through
-  `AudioBackbone.load_pretrained`, not through a preset).
+- "paper": the official DEEPTalk sizes for every network (`deeptalk.official.architecture`):
+  DEE on emotion2vec-base (768 x 2 speech head, 512 x 6 motion head, 8 heads, ff 2048), FER
+  53 -> ... -> 64 with its 128-d feature layer read without batch norm, the spec TH-VQVAE,
+  the generator on wav2vec2-base-960h with FaceFormer's periodic ALiBi. The FER has
+  `num_emotions` classes and the generator `num_styles` styles (the release: 8 and 32), so a
+  model trained on our corpus fits; `deeptalk convert-official` builds the release's exactly.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
     """Configs that fit together (emotion size, codebooks, FER classes) for one preset."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    if preset == "paper":
+        return _paper_configs(num_emotions, num_styles)
     if preset == "tiny":
         fer = FerConfig(hidden_dims=(16, 16, 8), feature_layer=1, dropout=0.0, num_classes=num_emotions)
         dee = DeeConfig(audio=tiny_audio_config(), fer=fer, embed_dim=16, audio_dim=16, audio_layers=1,
@@ -63,4 +68,17 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
     thvqvae = ThVqvaeConfig.preset(preset)
     generator = GeneratorConfig.preset(preset, audio=content_audio, prior=thvqvae, emotion_dim=dee.embed_dim,
                                        num_styles=num_styles, content_classes=content_classes)
+    return PresetConfigs(dee=dee, thvqvae=thvqvae, generator=generator, fer=fer, lipreader=lipreader)
+
+
+def _paper_configs(num_emotions: int, num_styles: int) -> PresetConfigs:
+    from dataclasses import replace
+
+    from deeptalk.official import architecture as arch
+
+    fer = replace(arch.fer_config(), num_classes=num_emotions)
+    dee = replace(arch.dee_config(), fer=fer)
+    thvqvae = arch.thvqvae_config()
+    generator = replace(arch.generator_config(thvqvae), num_styles=num_styles)
+    lipreader = LipReaderConfig(num_classes=len(VISEMES), read_channels=ARTICULATION_CHANNELS)
     return PresetConfigs(dee=dee, thvqvae=thvqvae, generator=generator, fer=fer, lipreader=lipreader)

@@ -15,6 +15,7 @@
 | `speech_energy` | (T,) float32 | optional: per-frame speech loudness in [0, 1] (`deeptalk.speech_energy`) |
 | `arkit` | (takes, T, 52) float32 | optional: ARKit blendshape weights in [0, 1] per frame |
 | `arkit_names` | (52,) str | optional: the ARKit channel of each `arkit` column |
+| `flame_basis` | () str, optional | expression basis of the model that made it (`standin-v1`, `flame2020`, ...) |
 
 Written through `safe_write` (atomic, never through a symlink, never over an input or a
 non-regular file), so a reader never sees half a file and a failed write keeps the old one.
@@ -80,6 +81,7 @@ class MotionFile:
     speech_energy: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))  # (T,) or empty
     arkit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))  # (takes, T, 52) optional
     arkit_names: tuple[str, ...] = ()
+    flame_basis: str = ""  # "" = not recorded (older files, imports)
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -139,6 +141,8 @@ def motion_bytes(motion: MotionFile) -> bytes:
     if np.asarray(motion.arkit).size:
         arrays["arkit"] = np.asarray(motion.arkit, dtype=np.float32)
         arrays["arkit_names"] = np.asarray(motion.arkit_names, dtype=np.str_)
+    if motion.flame_basis:
+        arrays["flame_basis"] = np.str_(motion.flame_basis)
     for name in ("exp", "jaw", "emotion_mean", "emotion_logvar", "emotion_track", "speech_energy", "arkit"):
         if name in arrays and not np.isfinite(arrays[name]).all():  # e.g. a float64 value beyond float32's range
             raise MotionFileError(f"{name} does not fit float32 (infinite after conversion)")
@@ -181,6 +185,7 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
                 protocol=int(data["protocol"]), duration_s=float(data["duration_s"]),
                 emotions=tuple(str(e) for e in optional.get("emotions", ())),
                 arkit_names=tuple(str(n) for n in optional.get("arkit_names", ())),
+                flame_basis=str(data["flame_basis"]) if "flame_basis" in data.files else "",
                 **{k: v for k, v in optional.items() if k not in ("emotions", "arkit_names")},
             )
     except FileNotFoundError:

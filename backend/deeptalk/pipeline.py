@@ -23,6 +23,12 @@ back to end on the last frame. Every window sees the same clip-level emotion. Au
 (S,) array or an `AudioSource` (e.g. a `FileSource` streamed from disk); both passes read
 their windows from it, so with a file memory is flat in the clip length (only the output
 buffer grows). `should_cancel` is polled between windows and raises `Cancelled`.
+
+`reference=True` runs the official demo's inference instead (`reference_mode`): demo padding,
+one DEE pass, one generator window over the whole clip, no noise gate, emotion = DEE mean,
+argmax codes (alpha and the temperatures are not used). A model without emotion prototypes
+(converted official weights) has no emotion classes: `emotions` is empty, the track has no
+columns and an emotion override is refused.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
 from deeptalk.models.generator import Generator
 from deeptalk.models.thvqvae import ThVqvae
 from deeptalk.noise_gate import gate_quiet
+from deeptalk.reference_mode import reference_animate
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +60,10 @@ FPS = 25
 SAMPLES_PER_FRAME = SAMPLE_RATE // FPS  # 640
 ProgressFn = Callable[[float, str], None]
 CancelFn = Callable[[], bool]
+
+
+NO_PROTOTYPES = ("this model has no emotion prototypes (converted official weights), so the emotion override is "
+                 "unavailable; build them with `deeptalk convert-official ... --prototype-clips DIR`")
 
 
 class Cancelled(Exception):
@@ -112,9 +123,12 @@ class Pipeline:
     """Frozen DEE + TH-VQVAE + generator on one device."""
 
     def __init__(self, *, model_id: str, emotions: list[str], dee: DEE, thvqvae: ThVqvae, generator: Generator,
-                 prototypes: EmotionPrototypes, device: torch.device, config: PipelineConfig | None = None) -> None:
+                 prototypes: EmotionPrototypes | None, device: torch.device, config: PipelineConfig | None = None,
+                 reference: bool = False, flame_basis: str = "standin-v1") -> None:
         self.model_id = model_id
-        self.emotions = list(emotions)
+        self.emotions = list(emotions) if prototypes is not None else []  # no prototypes: no emotion classes
+        self.reference = reference
+        self.flame_basis = flame_basis
         self.device = device
         self.config = config or PipelineConfig()
         if self.config.style >= generator.config.num_styles:
@@ -127,14 +141,15 @@ class Pipeline:
         self.prototypes = prototypes
 
     @classmethod
-    def load(cls, model_dir: str | Path, device: str = "auto", config: PipelineConfig | None = None) -> Pipeline:
+    def load(cls, model_dir: str | Path, device: str = "auto", config: PipelineConfig | None = None,
+             reference: bool = False) -> Pipeline:
         """Read a model directory (ModelDirError names any bad file) onto `device`."""
         dev = resolve_device(device)
         models = load_inference_models(model_dir, dev)
         log.info("loaded model %s from %s on %s", models.manifest.model_id, model_dir, dev)
         return cls(model_id=models.manifest.model_id, emotions=list(models.manifest.emotions), dee=models.dee,
                    thvqvae=models.thvqvae, generator=models.generator, prototypes=models.prototypes,
-                   device=dev, config=config)
+                   device=dev, config=config, reference=reference, flame_basis=models.manifest.flame_basis)
 
     def animate(self, audio: np.ndarray | AudioSource, *, alpha: float = 0.0, temperature_top: float = 0.0,
                 temperature_bottom: float = 0.0, seed: int = 0, takes: int = 1, emotion: str | None = None,
@@ -144,6 +159,8 @@ class Pipeline:
         source = self._check(audio, alpha, temperature_top, temperature_bottom, seed, takes, emotion, emotion_weight)
         report = progress or (lambda fraction, stage: None)
         cancelled = should_cancel or (lambda: False)
+        if self.reference:
+            return self._animate_reference(source, takes, seed, emotion, emotion_weight, report, cancelled)
         num_samples = source.num_samples
         num_frames = max(1, int(round(num_samples / SAMPLES_PER_FRAME)))
         windows = frame_windows(num_frames, self.config.window_frames, self.config.overlap_frames)
@@ -174,6 +191,32 @@ class Pipeline:
             emotion_logvar=reading.clip.logvar[0].float().cpu().numpy(),
             emotion_track=reading.track, duration_s=num_samples / SAMPLE_RATE)
 
+    def _animate_reference(self, source: AudioSource, takes: int, seed: int, emotion: str | None, weight: float,
+                           report: ProgressFn, cancelled: CancelFn) -> AnimationResult:
+        """The official demo's path (`reference_mode`); every take is the same argmax motion."""
+        if cancelled():
+            raise Cancelled("cancelled")
+        report(0.0, "motion")
+        wave = source.read(0, source.num_samples)
+        proto = None
+        if emotion is not None and weight > 0 and self.prototypes is not None:
+            proto = torch.from_numpy(self.prototypes.mean[self.emotions.index(emotion)])
+        out = reference_animate(self.dee, self.thvqvae, self.generator, wave, style=self.config.style,
+                                emotion=proto, emotion_weight=weight, device=self.device)
+        num_frames = max(1, int(round(source.num_samples / SAMPLES_PER_FRAME)))
+        motion = np.repeat(out.motion[None, :num_frames], takes, axis=0)  # (K, T, 53)
+        seconds = max(1, math.ceil(source.num_samples / SAMPLE_RATE - 1e-9))
+        track = np.zeros((seconds, len(self.emotions)), np.float32)
+        if self.prototypes is not None:
+            from deeptalk.emotion_track import class_probabilities
+
+            emb = GaussianEmbedding(torch.from_numpy(out.emotion_mean)[None], torch.from_numpy(out.emotion_logvar)[None])
+            track[:] = class_probabilities(emb, self.prototypes).numpy()
+        report(1.0, "done")
+        return AnimationResult(motion=motion, seeds=[seed + k for k in range(takes)], emotion_mean=out.emotion_mean,
+                               emotion_logvar=out.emotion_logvar, emotion_track=track,
+                               duration_s=source.num_samples / SAMPLE_RATE)
+
     # ------------------------------------------------------------------ steps
 
     def _check(self, audio: np.ndarray | AudioSource, alpha: float, t_top: float, t_bottom: float, seed: int,
@@ -189,6 +232,8 @@ class Pipeline:
             raise ValueError(f"emotion_weight must be in [0, 1], got {weight}")
         if takes < 1 or seed < 0:
             raise ValueError("takes must be >= 1 and seed >= 0")
+        if emotion is not None and not self.emotions:
+            raise ValueError(NO_PROTOTYPES)
         if emotion is not None and emotion not in self.emotions:
             raise ValueError(f"unknown emotion {emotion!r}; this model knows {', '.join(self.emotions)}")
         return source

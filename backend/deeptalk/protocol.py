@@ -164,6 +164,7 @@ class HelloReply:
     model_id: str
     emotions: list[str] = field(default_factory=list)
     capabilities: list[str] = field(default_factory=list)
+    flame_basis: str = ""  # optional: the model's FLAME expression basis ("" = not reported)
 
 
 @dataclass(frozen=True)

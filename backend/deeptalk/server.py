@@ -191,7 +191,8 @@ class Server:
                               message=self.load_error or "the model is not loaded")
         return HelloReply(id=request.id, protocol=PROTOCOL_VERSION, version=__version__,
                           device=str(self.pipeline.device), model_id=self.pipeline.model_id,
-                          emotions=list(self.pipeline.emotions), capabilities=list(CAPABILITIES))
+                          emotions=list(self.pipeline.emotions), capabilities=list(CAPABILITIES),
+                          flame_basis=str(getattr(self.pipeline, "flame_basis", "") or ""))
 
     def _enqueue(self, request: AnimateRequest) -> None:
         if self.loaded.is_set() and self.pipeline is None:

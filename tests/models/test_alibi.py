@@ -61,3 +61,14 @@ def test_far_frames_matter_less_than_near_frames():
     d_near = (net(near)[0, 0] - base[0, 0]).abs().sum()
     d_far = (net(far)[0, 0] - base[0, 0]).abs().sum()
     assert d_near > d_far
+
+
+def test_period_units_is_faceformers_form():
+    from deeptalk.models.alibi import alibi_bias, alibi_slopes
+
+    frames = alibi_bias(8, 60, period=25)  # our trained models: period * floor(|i - j| / period)
+    units = alibi_bias(8, 60, period=25, period_units=True)  # official: floor(|i - j| / period)
+    slopes = alibi_slopes(8)
+    assert units[0, 0, 24].item() == 0 and units[0, 0, 25].item() == -float(slopes[0])
+    assert abs(units[3, 59, 0].item() + 2 * float(slopes[3])) < 1e-7
+    assert torch.equal(frames, units * 25)

@@ -54,6 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_animation_args(parser)
+    official = parser.add_argument_group("reference mode and heads")
+    official.add_argument("--reference", action="store_true",
+                          help="reproduce the official DEEPTalk demo: one DEE pass and one generator window over "
+                               "the padded clip, no noise gate, emotion = DEE mean, argmax codes (alpha and the "
+                               "temperatures are not used)")
+    official.add_argument("--style", type=int, default=0,
+                          help="speaking style id (converted official models: MEAD actor K, 0 = M003)")
+    official.add_argument("--flame", type=Path, default=None,
+                          help="the FLAME head (.npz/.pkl) the motion is for: warns when its expression basis "
+                               "differs from the model's")
     add_model_args(parser)
     parser.set_defaults(func=run)
 
@@ -90,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline = _load_pipeline(args)
     if pipeline is None:
         return 2
+    _warn_basis(args, pipeline)
     started = time.perf_counter()
     with tqdm(total=100, unit="%", file=sys.stderr, disable=args.no_progress, leave=False,
               bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
@@ -126,15 +137,33 @@ def _load_pipeline(args: argparse.Namespace) -> Any:
         import torch
 
         torch.set_num_threads(args.threads)
-    from deeptalk.pipeline import Pipeline
+    from deeptalk.pipeline import Pipeline, PipelineConfig
 
     model_dir = (args.model_dir or default_model_dir()).expanduser()
     if not (model_dir / "manifest.json").is_file():
         print(f"deeptalk animate: model_error: no model at {model_dir} (manifest.json is missing)", file=sys.stderr)
         return None
     try:
-        return Pipeline.load(model_dir, device=args.device)
+        return Pipeline.load(model_dir, device=args.device, config=PipelineConfig(style=getattr(args, "style", 0)),
+                             reference=getattr(args, "reference", False))
     except Exception as exc:  # missing files, bad manifest, unavailable device ...
         log.debug("model load failed", exc_info=True)
         print(f"deeptalk animate: model_error: cannot load the model from {model_dir}: {exc}", file=sys.stderr)
         return None
+
+
+def _warn_basis(args: argparse.Namespace, pipeline: Any) -> None:
+    """Warn on stderr when --flame names a head in another expression basis than the model's."""
+    if getattr(args, "flame", None) is None:
+        return
+    from deeptalk.flame.basis import basis_of_flame_path, mismatch_warning
+
+    try:
+        head = basis_of_flame_path(args.flame)
+    except Exception as exc:  # unreadable / unsafe file: say so, the animation itself does not need it
+        log.debug("reading %s failed", args.flame, exc_info=True)
+        print(f"deeptalk animate: warning: cannot read the FLAME file {args.flame} ({exc})", file=sys.stderr)
+        return
+    message = mismatch_warning(args.flame, head, pipeline.flame_basis)
+    if message:
+        print(f"deeptalk animate: warning: {message}", file=sys.stderr)

@@ -57,7 +57,8 @@ def load_flame_pickle(path: str | os.PathLike[str], *, masks_path: str | os.Path
         raise FlameFormatError(f"{path}: {exc}") from None
     arrays = flame_arrays(raw, name=str(path))
     embedding = load_landmark_embedding(embedding_path) if embedding_path else None
-    model = FlameModel(**arrays, source=str(path.resolve()),
+    official = arrays["v_template"].shape[0] == 5023 and np.asarray(arrays["exprdirs"]).shape[-1] == 100
+    model = FlameModel(**arrays, source=str(path.resolve()), basis_id="flame2020" if official else "",
                        landmark_faces=embedding[0] if embedding else np.zeros(0),
                        landmark_bary=embedding[1] if embedding else np.zeros((0, 3)))
     if masks_path:

@@ -53,6 +53,7 @@ class FlameModel:
     landmark_bary: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.float32))  # (51, 3)
     source: str = ""
     masks_source: str = ""
+    basis_id: str = ""  # expression basis id (`deeptalk.flame.basis`); "" = not recorded
 
     def __post_init__(self) -> None:
         fix = lambda name, dtype: object.__setattr__(  # noqa: E731
@@ -80,6 +81,14 @@ class FlameModel:
         """(5,) parent joint per joint, root -1."""
         return self.kintree_table[0]
 
+    @property
+    def basis(self) -> str:
+        """The expression basis: `basis_id`, else inferred from the sizes / source (`flame.basis`)."""
+        from deeptalk.flame.basis import infer_basis
+
+        return infer_basis(self.basis_id, num_vertices=self.num_vertices,
+                           num_expressions=int(self.exprdirs.shape[-1]), source=self.source)
+
     def with_masks(self, masks: Mapping[str, np.ndarray], masks_source: str) -> "FlameModel":
         return replace(self, masks=dict(masks), masks_source=masks_source)
 
@@ -98,6 +107,8 @@ class FlameModel:
             "masks_source": np.array(self.masks_source, dtype=np.str_),
         }
         arrays.update({f"masks/{name}": ids for name, ids in self.masks.items()})
+        if self.basis_id:
+            arrays["basis_id"] = np.array(self.basis_id, dtype=np.str_)
         return write_npz_deterministic(path, arrays)
 
     @classmethod
@@ -119,6 +130,7 @@ class FlameModel:
                     landmark_bary=data["landmarks/b_coords"] if "landmarks/b_coords" in names else np.zeros((0, 3)),
                     source=str(data["source"]) if "source" in names else str(path),
                     masks_source=str(data["masks_source"]) if "masks_source" in names else "",
+                    basis_id=str(data["basis_id"]) if "basis_id" in names else "",
                 )
         except (OSError, zipfile.BadZipFile, ValueError) as exc:
             if isinstance(exc, (FlameFormatError, FileNotFoundError)):

@@ -4,8 +4,10 @@ Attention with linear biases (Press et al., ALiBi): each head h adds
 `-slope_h * distance(i, j)` to its attention logits instead of using position
 embeddings, so a block trained on short crops runs on any length. The TH-VQVAE and the
 generator's token encoders use the symmetric form `distance = |i - j|` (no causal mask);
-the generator's frame-level decoder uses FaceFormer's periodic form, where the distance
-is quantised to whole periods (`period * floor(|i - j| / period)`).
+the generator's frame-level decoder uses a periodic form, where the distance is quantised
+to whole periods: `period * floor(|i - j| / period)` in frames (our trained models), or
+FaceFormer's `floor(|i - j| / period)` counted in periods (`period_units=True`, the
+official DEEPTalk checkpoints).
 """
 
 from __future__ import annotations
@@ -39,11 +41,12 @@ def alibi_slopes(num_heads: int) -> torch.Tensor:
     return torch.tensor(slopes, dtype=torch.float32)
 
 
-def alibi_bias(num_heads: int, length: int, *, period: int | None = None,
+def alibi_bias(num_heads: int, length: int, *, period: int | None = None, period_units: bool = False,
                device: torch.device | None = None) -> torch.Tensor:
     """Additive attention bias (H, L, L): `-slope_h * d(i, j)`, symmetric in i and j.
 
-    `d = |i - j|`, or `period * floor(|i - j| / period)` when a period is given.
+    `d = |i - j|`, or `period * floor(|i - j| / period)` when a period is given
+    (`floor(|i - j| / period)` with `period_units`, FaceFormer's form).
     """
     if length < 1:
         raise ValueError(f"length must be >= 1, got {length}")
@@ -52,7 +55,9 @@ def alibi_bias(num_heads: int, length: int, *, period: int | None = None,
     pos = torch.arange(length, device=device)
     dist = (pos[None, :] - pos[:, None]).abs()  # (L, L)
     if period is not None:
-        dist = torch.div(dist, period, rounding_mode="floor") * period
+        dist = torch.div(dist, period, rounding_mode="floor")
+        if not period_units:
+            dist = dist * period
     slopes = alibi_slopes(num_heads).to(device)  # (H,)
     return -slopes[:, None, None] * dist[None].float()  # (H, L, L)
 
@@ -92,19 +97,21 @@ class AlibiTransformer(nn.Module):
     """A stack of `AlibiEncoderLayer`s sharing one bias (symmetric, or periodic if `period`)."""
 
     def __init__(self, *, dim: int, heads: int, ff_dim: int, layers: int, dropout: float = 0.1,
-                 activation: str = "gelu", period: int | None = None) -> None:
+                 activation: str = "gelu", period: int | None = None, period_units: bool = False) -> None:
         super().__init__()
         if layers < 1:
             raise ValueError(f"layers must be >= 1, got {layers}")
         self.heads = heads
         self.period = period
+        self.period_units = period_units
         self.layers = nn.ModuleList(
             AlibiEncoderLayer(dim=dim, heads=heads, ff_dim=ff_dim, dropout=dropout, activation=activation)
             for _ in range(layers))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, L, D) -> (B, L, D)."""
-        bias = alibi_bias(self.heads, x.shape[1], period=self.period, device=x.device)  # (H, L, L)
+        bias = alibi_bias(self.heads, x.shape[1], period=self.period, period_units=self.period_units,
+                          device=x.device)  # (H, L, L)
         for layer in self.layers:
             x = layer(x, bias)
         return x

@@ -20,6 +20,11 @@ Kinds:
 - "mel": the same small model with its CNN feature encoder replaced by a log-mel front end
   (`deeptalk.models.log_mel`, 100 Hz, `conv_dim[-1]` channels): the embedded default's DEE
   speech branch, which must hear prosody within a CPU training budget.
+- "emotion2vec": the paper's DEE speech encoder (`deeptalk.models.emotion2vec`), sized by the
+  same fields (`pos_conv_kernel` per conv, `pos_conv_layers` convs). It differs from the others
+  in two ways: its input is `layer_norm(wave)` over the clip (eps 1e-5, no affine), and it runs
+  at the CNN's native rate (`native_rate`): `forward(wave, None)` returns its own
+  `native_frames(S)` frames; a given `num_frames` resamples its output linearly.
 
 Decisions:
 - Freezing: `freeze_feature_encoder` freezes the CNN; `frozen_layers = k > 0` also freezes the
@@ -51,12 +56,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from deeptalk.models.config_tools import int_tuple, require, set_field
+from deeptalk.models.emotion2vec import Emotion2Vec, emotion2vec_hf_config
 from deeptalk.models.freezing import Freezable
 from deeptalk.models.log_mel import LogMelFeatures
 
 log = logging.getLogger(__name__)
 
-KINDS = ("scratch", "pretrained", "mel")
+KINDS = ("scratch", "pretrained", "mel", "emotion2vec")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +81,7 @@ class AudioBackboneConfig:
     intermediate_size: int = 256
     pos_conv_kernel: int = 32
     pos_conv_groups: int = 8
+    pos_conv_layers: int = 5  # kind="emotion2vec" only (data2vec-audio position convs)
     dropout: float = 0.1
     freeze_feature_encoder: bool = False
     frozen_layers: int = 0  # 0 none, k first k layers (+ projection), -1 all
@@ -97,6 +104,7 @@ class AudioBackboneConfig:
         require(all(v >= 1 for v in self.conv_dim + self.conv_kernel + self.conv_stride), "conv sizes must be >= 1")
         require(self.hidden_size >= 1 and self.num_layers >= 1 and self.intermediate_size >= 1, "sizes must be >= 1")
         require(self.num_heads >= 1 and self.hidden_size % self.num_heads == 0, "hidden_size % num_heads must be 0")
+        require(self.pos_conv_layers >= 1, "pos_conv_layers must be >= 1")
         require(self.pos_conv_kernel >= 1 and self.pos_conv_groups >= 1
                 and self.hidden_size % self.pos_conv_groups == 0, "hidden_size % pos_conv_groups must be 0")
         require(0.0 <= self.dropout < 1.0, "dropout must be in [0, 1)")
@@ -154,6 +162,12 @@ def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
         model = Wav2Vec2Model(_scratch_hf_config(cfg))
         model.feature_extractor = LogMelFeatures(cfg.conv_dim[-1])
         return model
+    if cfg.kind == "emotion2vec":
+        return Emotion2Vec(emotion2vec_hf_config(
+            hidden_size=cfg.hidden_size, num_layers=cfg.num_layers, num_heads=cfg.num_heads,
+            intermediate_size=cfg.intermediate_size, conv_dim=cfg.conv_dim, conv_kernel=cfg.conv_kernel,
+            conv_stride=cfg.conv_stride, pos_conv_kernel=cfg.pos_conv_kernel,
+            pos_conv_layers=cfg.pos_conv_layers, pos_conv_groups=cfg.pos_conv_groups))
     if cfg.hf_config_json:
         data = json.loads(cfg.hf_config_json)
         hf_config = AutoConfig.for_model(data.pop("model_type"), **data)
@@ -183,6 +197,7 @@ class AudioBackbone(Freezable):
             for k, s in zip(model.config.conv_kernel, model.config.conv_stride):
                 field, jump = field + (int(k) - 1) * jump, jump * int(s)
             self.receptive_field = field
+        self.native_rate = config.kind == "emotion2vec"
         self.proj = nn.Linear(self.hidden_size, config.output_dim) if config.output_dim else None
         self.output_dim = config.output_dim or self.hidden_size
         self._frozen_parts = self._apply_freezing()
@@ -254,12 +269,23 @@ class AudioBackbone(Freezable):
         valid = torch.ceil(lengths.to(torch.float64) * num_frames / num_samples - 1e-9).long().clamp(1, num_frames)
         return torch.arange(num_frames, device=lengths.device)[None, :] < valid[:, None]
 
-    def forward(self, wave: torch.Tensor, num_frames: int, *, lengths: torch.Tensor | None = None) -> torch.Tensor:
-        """wave (B, S) float 16 kHz, lengths (B,) valid samples or None -> (B, num_frames, C)."""
+    def native_frames(self, num_samples: int) -> int:
+        """Frames the CNN makes from `num_samples` (after padding to the receptive field)."""
+        return (max(num_samples, self.receptive_field) - self.receptive_field) // self.stride + 1
+
+    def forward(self, wave: torch.Tensor, num_frames: int | None, *,
+                lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """wave (B, S) float 16 kHz, lengths (B,) valid samples or None -> (B, num_frames, C).
+
+        `num_frames=None` (native-rate kinds only): the CNN's own frame count."""
         if wave.dim() != 2:
             raise ValueError(f"wave must be (B, S), got {tuple(wave.shape)}")
-        if num_frames < 1:
+        if num_frames is None and not self.native_rate:
+            raise ValueError(f"kind {self.config.kind!r} needs num_frames")
+        if num_frames is not None and num_frames < 1:
             raise ValueError(f"num_frames must be >= 1, got {num_frames}")
+        if self.native_rate:
+            return self._forward_native(wave, num_frames, lengths)
         batch, samples = wave.shape
         x = normalize_waveform(wave.float(), lengths, self.config.min_std)  # (B, S)
         if samples < self.receptive_field:
@@ -276,4 +302,29 @@ class AudioBackbone(Freezable):
         out = self.model.encoder(hidden, attention_mask=mask).last_hidden_state  # (B, T, H)
         if self.proj is not None:
             out = self.proj(out)  # (B, T, output_dim)
+        return out
+
+    def _forward_native(self, wave: torch.Tensor, num_frames: int | None,
+                        lengths: torch.Tensor | None) -> torch.Tensor:
+        """emotion2vec: layer_norm(wave) over each clip's valid samples -> native frames (B, T, C)."""
+        samples = wave.shape[1]
+        x = wave.float()
+        if lengths is None:
+            x = F.layer_norm(x, (samples,), eps=1e-5)  # (B, S)
+        else:
+            x = torch.stack([torch.cat([F.layer_norm(row[:n], (n,), eps=1e-5), row.new_zeros(samples - n)])
+                             for row, n in zip(x, lengths.clamp(1, samples).tolist())])  # (B, S)
+        if samples < self.receptive_field:
+            x = F.pad(x, (0, self.receptive_field - samples))
+        mask = None
+        if lengths is not None:
+            total = self.native_frames(samples)
+            valid = torch.tensor([self.native_frames(int(n)) for n in lengths.tolist()], device=x.device)
+            mask = torch.arange(total, device=x.device)[None, :] < valid[:, None]  # (B, T50)
+        out = self.model(x, mask)  # (B, T50, H)
+        if num_frames is not None and num_frames != out.shape[1]:
+            out = F.interpolate(out.transpose(1, 2), size=num_frames, mode="linear",
+                                align_corners=True).transpose(1, 2)  # (B, num_frames, H)
+        if self.proj is not None:
+            out = self.proj(out)
         return out

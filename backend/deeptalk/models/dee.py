@@ -71,6 +71,11 @@ class DeeConfig:
     vib_beta: float = 1e-6
     # > 0: a linear emotion classifier on both branches' means, a training aid (`emotion_logits`)
     emotion_classes: int = 0
+    # official DEE: speech features enter the audio transformer without a Linear (audio_dim must
+    # equal the backbone's width), and the backbone runs over the whole clip before the first
+    # `max_seconds` of its frames are kept (False: the wave is cut to max_seconds first)
+    audio_input_projection: bool = True
+    clip_after_encoding: bool = False
 
     def __post_init__(self) -> None:
         set_field(self, "audio", nested_config(AudioBackboneConfig, self.audio))
@@ -99,7 +104,8 @@ class DEE(Freezable):
                                       init_logvar=config.init_logvar)
         self.audio_backbone = AudioBackbone(config.audio)
         self.audio_encoder = GaussianSequenceEncoder(in_dim=self.audio_backbone.output_dim, dim=config.audio_dim,
-                                                     layers=config.audio_layers, **branch)
+                                                     layers=config.audio_layers,
+                                                     input_projection=config.audio_input_projection, **branch)
         self.fer = FerClassifier(config.fer)
         self.fer.freeze()
         self.motion_encoder = GaussianSequenceEncoder(in_dim=self.fer.feature_dim, dim=config.motion_dim,
@@ -129,14 +135,24 @@ class DEE(Freezable):
 
     def encode_audio(self, wave: torch.Tensor, lengths: torch.Tensor | None = None) -> GaussianEmbedding:
         """wave (B, S) 16 kHz, lengths (B,) valid samples or None -> GaussianEmbedding((B, D), (B, D))."""
-        wave = wave[:, : self.max_samples]  # (B, S)
+        if not self.config.clip_after_encoding:
+            wave = wave[:, : self.max_samples]  # (B, S)
         samples = wave.shape[1]
         if lengths is not None:
             lengths = lengths.to(wave.device).clamp(1, samples)  # (B,)
         audio = self.config.audio
-        frames = int(frames_for_samples(samples, fps=audio.target_fps, sample_rate=audio.sample_rate))
-        feats = self.audio_backbone(wave, frames, lengths=lengths)  # (B, T, C)
+        if self.audio_backbone.native_rate:
+            feats = self.audio_backbone(wave, None, lengths=lengths)  # (B, T_native, C)
+            frames = feats.shape[1]
+            keep = int(round(self.config.max_seconds * audio.sample_rate / self.audio_backbone.stride))
+        else:
+            frames = int(frames_for_samples(samples, fps=audio.target_fps, sample_rate=audio.sample_rate))
+            feats = self.audio_backbone(wave, frames, lengths=lengths)  # (B, T, C)
+            keep = int(round(self.config.max_seconds * audio.target_fps))
         mask = None if lengths is None else self.audio_backbone.frame_mask(lengths, samples, frames)  # (B, T)
+        if self.config.clip_after_encoding:
+            feats = feats[:, :keep]  # (B, <= keep, C)
+            mask = None if mask is None else mask[:, :keep]
         return self.audio_encoder(feats, mask)
 
     def encode_motion(self, motion: torch.Tensor, lengths: torch.Tensor | None = None) -> GaussianEmbedding:

@@ -35,10 +35,13 @@ class GaussianSequenceEncoder(nn.Module):
 
     def __init__(self, *, in_dim: int, dim: int, layers: int, heads: int, ff_dim: int, dropout: float,
                  head_layers: int, embed_dim: int, gpo_dim: int, gpo_temperature: float,
-                 init_logvar: float = -7.0) -> None:
+                 init_logvar: float = -7.0, input_projection: bool = True) -> None:
         super().__init__()
         stack = dict(dim=dim, heads=heads, ff_dim=ff_dim, dropout=dropout)
-        self.inp = nn.Linear(in_dim, dim)
+        if not input_projection and in_dim != dim:
+            raise ValueError(f"without an input projection in_dim ({in_dim}) must equal dim ({dim})")
+        # the released DEE's speech branch feeds emotion2vec's 768-d features in directly
+        self.inp = nn.Linear(in_dim, dim) if input_projection else nn.Identity()
         self.pos = SinusoidalPositionalEncoding(dim=dim, dropout=dropout)
         self.trunk = transformer_stack(layers=layers, **stack)
         self.mean_layers = transformer_stack(layers=head_layers, **stack)

@@ -44,6 +44,9 @@ class GeneratorConfig:
     decoder_layers: int = 1     # periodic-ALiBi frame decoder
     token_layers: int = 6       # per level
     period: int = 25
+    # True: the frame decoder's ALiBi distance is floor(|i - j| / period) (FaceFormer, the official
+    # checkpoints); False: period * floor(|i - j| / period) frames (our trained models)
+    period_units: bool = False
     dropout: float = 0.1        # frame decoder
     token_dropout: float = 0.0  # token transformers
     prior_dim: int = 128
@@ -162,7 +165,8 @@ class Generator(nn.Module):
         self.emotion_map = nn.Linear(c.emotion_dim, c.feature_dim)
         self.condition = nn.Linear(c.feature_dim + c.num_styles, c.feature_dim)
         self.frame_decoder = AlibiTransformer(dim=2 * c.feature_dim, heads=c.heads, ff_dim=c.ff_dim,
-                                              layers=c.decoder_layers, dropout=c.dropout, period=c.period)
+                                              layers=c.decoder_layers, dropout=c.dropout, period=c.period,
+                                              period_units=c.period_units)
         self.frame_out = nn.Linear(2 * c.feature_dim, c.feature_dim)
         self.top = _TokenHead(c_in=4 * c.feature_dim, config=c, num_codes=c.codes_top)
         self.bottom = _TokenHead(c_in=2 * c.feature_dim + c.prior_dim, config=c, num_codes=c.codes_bottom)

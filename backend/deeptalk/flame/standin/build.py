@@ -44,7 +44,7 @@ def build_standin() -> FlameModel:
         posedirs=jaw_correctives(regions, weights), J_regressor=joint_regressor(regions, head.faces),
         weights=weights, kintree_table=np.array([JOINT_PARENTS, range(len(JOINT_PARENTS))]),
         masks=standin_masks(regions), source=SOURCE, masks_source="standin (built with the head)",
-    )
+    )  # no basis_id: the committed asset predates it; a stand-in without one is standin-v1 (flame.basis)
     faces, bary = standin_landmarks(model)
     model = replace(model, landmark_faces=faces, landmark_bary=bary)
     return replace(model, **{name: portable(getattr(model, name)) for name in _FLOAT_FIELDS})

@@ -1,0 +1,1 @@
+"""Conversion of the official DEEPTalk checkpoints (whwjdqls/DEEPTalk) into a model folder."""

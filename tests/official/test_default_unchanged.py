@@ -1,0 +1,52 @@
+"""The official-mode switches leave the committed default model alone: its outputs equal those the
+code gave before they existed (`data/default_model_outputs_before_official.npz`, written by the
+commit before them with the same call; bit-identical on the machine that wrote it)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from deeptalk.model_dir import load_inference_models
+from deeptalk.paths import default_model_dir
+from deeptalk.pipeline import Pipeline, PipelineConfig
+from tests.official.official_files import DATA
+
+
+def test_default_model_outputs_unchanged(one_torch_thread):
+    models = load_inference_models(default_model_dir())
+    assert models.manifest.flame_basis == "standin-v1"  # the committed manifest has no field
+    gen, dee = models.generator.config, models.dee.config
+    assert not gen.period_units and dee.audio_input_projection and not dee.clip_after_encoding
+    t = np.arange(16000 * 3, dtype=np.float32) / 16000
+    wave = (0.2 * np.sin(2 * np.pi * 150 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 2.5 * t))
+            + 0.05 * np.sin(2 * np.pi * 900 * t)).astype(np.float32)
+    pipe = Pipeline.load(default_model_dir(), device="cpu", config=PipelineConfig(window_frames=40, overlap_frames=8))
+    result = pipe.animate(wave, alpha=0.5, temperature_top=0.3, seed=3, takes=2, emotion="happy", emotion_weight=0.5)
+    with np.load(DATA / "default_model_outputs_before_official.npz") as before:
+        np.testing.assert_allclose(result.motion, before["motion"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(result.emotion_mean, before["emotion_mean"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(result.emotion_track, before["emotion_track"], rtol=0, atol=1e-6)
+
+
+def test_paper_preset_is_the_official_architecture():
+    from deeptalk.model_presets import preset_configs
+    from deeptalk.official import architecture as arch
+
+    paper = preset_configs("paper", num_emotions=8, num_styles=32)
+    assert paper.dee == arch.dee_config() and paper.fer == arch.fer_config()
+    assert paper.generator == arch.generator_config() and paper.thvqvae == arch.thvqvae_config()
+    dee = paper.dee
+    assert (dee.audio.kind, dee.audio_dim, dee.audio_layers, dee.motion_dim, dee.motion_layers) == (
+        "emotion2vec", 768, 2, 512, 6)
+    assert (dee.num_heads, dee.ff_dim, paper.fer.feature_layer, paper.fer.features_skip_batchnorm) == (8, 2048, 5, True)
+    assert paper.generator.period_units and paper.generator.audio.kind == "pretrained"
+    small = preset_configs("paper", num_emotions=5, num_styles=8)  # fits our corpus for training
+    assert small.fer.num_classes == 5 and small.generator.num_styles == 8 and small.dee.fer == small.fer
+
+
+def test_demo_padding_rule():
+    from deeptalk.reference_mode import demo_padding
+
+    for samples, frames in ((51200, 84), (640 * 80 + 1, 84), (640 * 3, 4), (639, 4), (640 * 83, 84)):
+        out = demo_padding(np.ones(samples, np.float32))
+        assert len(out) == frames * 640 and out[:samples].all() and not out[samples:].any()
