@@ -43,8 +43,11 @@ def sphere(n_lat: int = 14, n_lon: int = 20, radius: float = 0.1) -> tuple[np.nd
     return verts, np.asarray(faces, dtype=np.int64)
 
 
-def make_flame_npz(path: Path, seed: int = 0) -> Path:
-    """Write a synthetic converted-FLAME npz at `path`; return it."""
+def make_flame_npz(path: Path, seed: int = 0, basis_id: str | None = "standin-v1") -> Path:
+    """Write a synthetic converted-FLAME npz at `path`; return it.
+
+    `basis_id`: the expression basis it claims (default: the stand-in basis the test models
+    speak, so blinks and basis checks behave as on the stand-in head); None writes none."""
     rng = np.random.default_rng(seed)
     verts, faces = sphere()
     count = len(verts)
@@ -68,6 +71,7 @@ def make_flame_npz(path: Path, seed: int = 0) -> Path:
         posedirs=posedirs.reshape(36, count * 3), J_regressor=regressor, weights=weights,
         kintree_table=np.array([[4294967295, 0, 1, 1, 1], [0, 1, 2, 3, 4]], dtype=np.uint32),
         **{"masks/lips": lips, "masks/eyes": eye_ids}, source=np.str_("synthetic"),
+        **({"basis_id": np.str_(basis_id)} if basis_id is not None else {}),
     )
     return path
 
