@@ -28,6 +28,7 @@ class PreparedClip:
     first_frame: float
     frame_count: int
     knobs: dict[str, Any] = field(default_factory=dict)
+    clip_id: str = ""  # the strip's stable id: its takes follow the strip through renames
 
     @property
     def output_path(self) -> Path:

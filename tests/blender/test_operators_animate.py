@@ -17,6 +17,7 @@ from blender_addon.batch import BatchRun
 from .scene_state import scene_state
 
 DEMO = backend_locator.assets_dir() / "audio" / "demo_line.wav"
+pytestmark = pytest.mark.needs_audio  # every test here animates sound strips
 
 
 @pytest.fixture(scope="module")

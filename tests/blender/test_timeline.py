@@ -28,6 +28,7 @@ def test_scene_fps_uses_fps_base():
     assert set_fps(30, 1.001) == pytest.approx(29.97002997)
 
 
+@pytest.mark.needs_audio
 @pytest.mark.parametrize("fps,base", [(24, 1.0), (30, 1.001)])
 def test_trimmed_strip_maps_to_slice_and_frames(wav, fps, base):
     rate = set_fps(fps, base)
@@ -55,6 +56,7 @@ def test_sound_offset_shifts_the_slice_and_negative_offset_delays_the_keys():
                                     sound_offset=-5.0, fps=24.0)
 
 
+@pytest.mark.needs_audio
 def test_relative_path_after_save_and_packed_sound(wav, tmp_path):
     scene = bpy.context.scene
     strip = compat.new_sound_strip(scene, name="line", filepath=str(wav), channel=1, frame_start=1)
@@ -69,6 +71,7 @@ def test_relative_path_after_save_and_packed_sound(wav, tmp_path):
     assert rate == 16000 and len(data) == 16000 * 3
 
 
+@pytest.mark.needs_audio
 def test_missing_audio_and_non_sound_strips_are_refused(tmp_path):
     scene = bpy.context.scene
     editor = scene.sequence_editor_create()
