@@ -49,8 +49,9 @@ class DEEPTALK_OT_add_flame_head(bpy.types.Operator):
                 new_rig = rig.build_rig(model, name=self.name or "FLAME", collection=temp, location=location)
         except Exception as exc:  # noqa: BLE001 - any failure is reported; the traceback goes to the log
             log.exception("building the FLAME head from %s failed", path)
-            self.report({"ERROR"}, f"could not build a head from {path.name}: Blender refused its data "
-                                   f"({type(exc).__name__}); nothing was added, details are in the system console")
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].removeprefix("Error: ").rstrip(".")
+            self.report({"ERROR"}, f"could not add a head from {path.name} ({reason}); nothing was added, "
+                                   f"details are in the system console")
             return {"CANCELLED"}
         for obj in context.view_layer.objects:
             obj.select_set(False)

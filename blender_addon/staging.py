@@ -44,12 +44,16 @@ def staged_build(scene: bpy.types.Scene, target: bpy.types.Collection,
     scene.collection.children.link(temp)
     try:
         yield temp
+        for obj in list(temp.objects):  # may fail too (a collection linked from a library is read-only)
+            if obj.name not in target.objects:
+                target.objects.link(obj)
     except BaseException:
+        for obj in list(temp.objects):
+            if obj.name in target.objects and not target.library:
+                target.objects.unlink(obj)
         _remove_created(before)
         raise
     for obj in list(temp.objects):
-        if obj.name not in target.objects:
-            target.objects.link(obj)
         temp.objects.unlink(obj)
     bpy.data.collections.remove(temp)
 
