@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import bpy
 
-from . import (backend_session, operators_animate, operators_fixup, operators_io, operators_rig, operators_setup,
-               panels, preferences, properties)
+from . import (backend_session, operators_animate, operators_fbx, operators_fixup, operators_io, operators_rig,
+               operators_setup, panels, preferences, properties)
 
 bl_info = {  # legacy add-on install; Blender 4.2+ extensions read blender_manifest.toml
     "name": "DEEPTalk",
@@ -30,6 +30,7 @@ classes = (
     *operators_animate.classes,
     *operators_io.classes,
     *operators_fixup.classes,
+    *operators_fbx.classes,
     *panels.classes,
 )
 
@@ -37,6 +38,7 @@ _MENUS = (
     ("VIEW3D_MT_add", operators_rig.menu_func),
     ("TOPBAR_MT_file_import", operators_io.import_menu_func),
     ("TOPBAR_MT_file_export", operators_io.export_menu_func),
+    ("TOPBAR_MT_file_export", operators_fbx.menu_func),
     ("VIEW3D_MT_object", operators_fixup.menu_func),
 )
 
