@@ -98,9 +98,14 @@ def _owns_takes_by_name(scene: bpy.types.Scene, strips: list, clip_id: str) -> b
 
 
 def strip_takes(rig: bpy.types.Object, clip: str, clip_id: str = "") -> list[Take]:
-    """The takes of one clip, by take number: those recording `clip_id`, else (no id) named `clip`."""
-    return [take for take in all_takes(rig)
-            if (take.clip_id == clip_id and clip_id) or (not take.clip_id and take.clip == clip)]
+    """The takes of one clip, by take number.
+
+    With `clip_id` (a strip's id): the takes recording that id, plus takes without an id
+    named `clip` (imports, older files). Without it: the takes recorded under the name `clip`.
+    """
+    if not clip_id:
+        return [take for take in all_takes(rig) if take.clip == clip]
+    return [take for take in all_takes(rig) if take.clip_id == clip_id or (not take.clip_id and take.clip == clip)]
 
 
 def takes_of_strip(rig: bpy.types.Object, strip) -> list[Take]:
