@@ -9,7 +9,7 @@ Nothing here compares version numbers: each helper asks the running Blender what
 - Channelbags: 5.0 has `bpy_extras.anim_utils.action_ensure_channelbag_for_slot`; 4.4/4.5
   create one through `strip.channelbag(slot, ensure=True)` or `strip.channelbags.new(slot)`.
 - `fcurves.new` takes `action_group` (legacy actions) or `group_name` (channelbags,
-  where supported): read from the function's RNA parameters.
+  5.0+; 4.4/4.5 have no group argument there): read from the function's RNA parameters.
 - VSE: `.strips` / `.strips_all` (5.0) or `.sequences` / `.sequences_all` (4.2-4.5).
 """
 
@@ -129,7 +129,7 @@ def new_fcurve(fcurves, data_path: str, index: int, group: str):
     parameters = fcurves.bl_rna.functions["new"].parameters
     if "action_group" in parameters:  # legacy Action.fcurves
         return fcurves.new(data_path, index=index, action_group=group)
-    if "group_name" in parameters:  # channelbag fcurves (4.5+)
+    if "group_name" in parameters:  # channelbag fcurves (5.0+)
         return fcurves.new(data_path, index=index, group_name=group)
     return fcurves.new(data_path, index=index)
 
