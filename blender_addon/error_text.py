@@ -41,7 +41,7 @@ def backend_exit(returncode: int | None, log_text: str, *, python: str, log_path
         return (f"the backend Python ({python}) does not have {missing}: press Set up Backend in the DEEPTalk "
                 f"add-on preferences, or pick a Backend Python that has the backend installed (log: {log_path})")
     reason = last_error(log_text)
-    return f"the backend exited (code {returncode})" + (f": {reason}" if reason else "") + f"; log: {log_path}"
+    return f"the backend exited (code {returncode})" + (f": {reason}" if reason else "") + f"; backend log: {log_path}"
 
 
 def flame_conversion(name: str, returncode: int | None, output: str, *, python: str) -> str:

@@ -81,7 +81,7 @@ def ensure_strip_id(strip, scene: bpy.types.Scene | None = None) -> str:
     """The strip's stable id, created on first use; a copied strip (same id as another) gets its own."""
     current = strip_id(strip)
     if current and scene is not None:
-        from . import compat  # compat imports nothing of ours; imported here to keep this module light
+        from . import compat
 
         twins = [s for s in compat.all_strips(scene) if s != strip and strip_id(s) == current]
         if twins and _owns_takes_by_name(scene, twins, current) and not _owns_takes_by_name(scene, [strip], current):
@@ -100,12 +100,22 @@ def _owns_takes_by_name(scene: bpy.types.Scene, strips: list, clip_id: str) -> b
 def strip_takes(rig: bpy.types.Object, clip: str, clip_id: str = "") -> list[Take]:
     """The takes of one clip, by take number.
 
-    With `clip_id` (a strip's id): the takes recording that id, plus takes without an id
-    named `clip` (imports, older files). Without it: the takes recorded under the name `clip`.
+    With `clip_id` (a strip's id): the takes recording that id, plus takes named `clip`
+    that no existing strip owns (imports, older files, a strip deleted and added again
+    under its name). Without it: the takes recorded under the name `clip`.
     """
     if not clip_id:
         return [take for take in all_takes(rig) if take.clip == clip]
-    return [take for take in all_takes(rig) if take.clip_id == clip_id or (not take.clip_id and take.clip == clip)]
+    live = live_strip_ids()
+    return [take for take in all_takes(rig)
+            if take.clip_id == clip_id or (take.clip == clip and take.clip_id not in live)]
+
+
+def live_strip_ids() -> set[str]:
+    """Ids of the strips that exist in any scene (takes of a deleted strip fall back to its name)."""
+    from . import compat
+
+    return {strip_id(s) for scene in bpy.data.scenes for s in compat.all_strips(scene)} - {""}
 
 
 def takes_of_strip(rig: bpy.types.Object, strip) -> list[Take]:

@@ -81,5 +81,5 @@ def test_sentences_from_raw_output():
     assert "does not have torch" in error_text.backend_exit(1, log, python="/p", log_path="/l")
     other = "Traceback (most recent call last):\nRuntimeError: CUDA error: out of memory\n"
     assert error_text.backend_exit(1, other, python="/p", log_path="/l") == (
-        "the backend exited (code 1): CUDA error: out of memory; log: /l")
+        "the backend exited (code 1): CUDA error: out of memory; backend log: /l")
     assert error_text.missing_backend_package("No module named 'my_plugin'") is None
