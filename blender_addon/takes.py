@@ -105,10 +105,12 @@ def strip_takes(rig: bpy.types.Object, clip: str, clip_id: str = "") -> list[Tak
     under its name). Without it: the takes recorded under the name `clip`.
     """
     if not clip_id:
-        return [take for take in all_takes(rig) if take.clip == clip]
-    live = live_strip_ids()
-    return [take for take in all_takes(rig)
-            if take.clip_id == clip_id or (take.clip == clip and take.clip_id not in live)]
+        found = [take for take in all_takes(rig) if take.clip == clip]
+    else:
+        live = live_strip_ids()
+        found = [take for take in all_takes(rig)
+                 if take.clip_id == clip_id or (take.clip == clip and take.clip_id not in live)]
+    return sorted(found, key=lambda take: take.number)
 
 
 def live_strip_ids() -> set[str]:
