@@ -75,8 +75,9 @@ def test_relative_path_after_save_and_packed_sound(wav, tmp_path):
 def test_missing_audio_and_non_sound_strips_are_refused(tmp_path):
     scene = bpy.context.scene
     editor = scene.sequence_editor_create()
-    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # 5.0 / 4.2
-    color = strips.new_effect("c", "COLOR", 2, 1, **({"length": 10} if hasattr(editor, "strips") else {"frame_end": 11}))
+    strips = editor.strips if hasattr(editor, "strips") else editor.sequences  # 4.5+ / 4.2
+    length = {"length": 10} if "length" in strips.bl_rna.functions["new_effect"].parameters else {"frame_end": 11}
+    color = strips.new_effect("c", "COLOR", 2, 1, **length)  # 5.0 takes a length, 4.2-4.5 an end frame
     with pytest.raises(timeline.StripError, match="not a sound strip"):
         timeline.strip_timing(color, 24.0)
     wav = tmp_path / "gone.wav"
