@@ -70,6 +70,27 @@ def pytest_collection_modifyitems(config, items) -> None:
             item.add_marker(skip)
 
 
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Keep the exit status for pytest_unconfigure; disable the add-on (its backend stops) and the
+    format add-ons the tests enabled."""
+    session.config._deeptalk_exitstatus = int(exitstatus)
+    for module in (ADDON, "io_scene_fbx", "io_scene_gltf2"):
+        if module in bpy.context.preferences.addons:
+            addon_utils.disable(module, default_set=True)
+
+
+def pytest_unconfigure(config) -> None:
+    """End the process once pytest has reported, skipping the bpy module's own teardown: bpy 4.2 with
+    the glTF add-on loaded segfaults there (exit -11 after every test passed). Python's atexit
+    handlers (the add-on's backend shutdown and scratch cleanup among them) still run first."""
+    import atexit
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    atexit._run_exitfuncs()
+    os._exit(getattr(config, "_deeptalk_exitstatus", 0))
+
+
 def _raise(exc: BaseException) -> None:
     raise exc
 
