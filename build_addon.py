@@ -2,7 +2,8 @@
 """Project entry point: set up the environment, run the demo or the tests, build the extension zip.
 
     python3 build_addon.py demo    # set up .venv, animate a sample line on the embedded default
-    python3 build_addon.py test    # set up .venv, run the whole test suite
+    python3 build_addon.py test    # set up .venv, run the whole test suite, then the Blender matrix
+    python3 build_addon.py matrix  # only the Blender matrix (bpy 4.2 / 4.5 LTS, and 5.2 LTS with python3.13)
     python3 build_addon.py build   # (default) write dist/deeptalk-<version>.zip for Blender
     python3 build_addon.py setup   # only create/refresh .venv
 
@@ -17,9 +18,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 import zipfile
 from pathlib import Path
+
+from scripts import blender_matrix
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
@@ -98,13 +102,32 @@ def cmd_setup(_: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    """The whole suite in `.venv` (Blender 5.0), then the Blender matrix (other releases).
+
+    With extra pytest arguments only the main run happens (a quick local re-run).
+    """
     ensure_apt_packages()
     python = ensure_venv()
     say("running the test suite")
     pytest_args = args.pytest_args or []
+    started = time.monotonic()
     result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
                             cwd=ROOT)
-    return result.returncode
+    say(f"main suite (bpy {blender_matrix.MAIN_BLENDER.bpy}): exit {result.returncode} in "
+        f"{time.monotonic() - started:.0f} s")
+    if pytest_args:
+        return result.returncode
+    matrix_started = time.monotonic()
+    matrix = blender_matrix.run_matrix()
+    say(f"Blender matrix added {time.monotonic() - matrix_started:.0f} s")
+    return result.returncode or matrix
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    """Only the Blender matrix; extra arguments go to each pytest run."""
+    ensure_apt_packages()
+    ensure_venv()  # the backend the tests talk to
+    return blender_matrix.run_matrix(args.pytest_args or [])
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -161,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     test = sub.add_parser("test", help="set up, then run the test suite")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
     test.set_defaults(func=cmd_test)
+    matrix = sub.add_parser("matrix", help="run the Blender-facing tests on bpy 4.2 / 4.5 (/ 5.2) only")
+    matrix.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra pytest arguments")
+    matrix.set_defaults(func=cmd_matrix)
     demo = sub.add_parser("demo", help="set up, then animate a sample line on the embedded default")
     demo.add_argument("--out", default=str(ROOT / "out"), help="output folder (default: out/)")
     demo.set_defaults(func=cmd_demo)

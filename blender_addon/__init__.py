@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import (backend_session, mesh_target_properties, operators_animate, operators_ict, operators_io,
-               operators_mesh_target, operators_rig, operators_setup, panel_mesh_target, panels, preferences,
-               properties)
+from . import (backend_session, mesh_target_properties, operators_animate, operators_fbx, operators_fixup,
+               operators_ict, operators_io, operators_mesh_target, operators_rig, operators_setup, panel_mesh_target,
+               panels, preferences, properties)
 
 bl_info = {  # legacy add-on install; Blender 4.2+ extensions read blender_manifest.toml
     "name": "DEEPTalk",
@@ -30,6 +30,8 @@ classes = (
     *operators_rig.classes,
     *operators_animate.classes,
     *operators_io.classes,
+    *operators_fixup.classes,
+    *operators_fbx.classes,
     *panels.classes,
     *mesh_target_properties.classes,
     *operators_mesh_target.classes,
@@ -42,6 +44,8 @@ _MENUS = (
     ("TOPBAR_MT_file_import", operators_io.import_menu_func),
     ("TOPBAR_MT_file_import", operators_ict.import_menu_func),
     ("TOPBAR_MT_file_export", operators_io.export_menu_func),
+    ("TOPBAR_MT_file_export", operators_fbx.menu_func),
+    ("VIEW3D_MT_object", operators_fixup.menu_func),
 )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 import bpy
 
-from . import backend_locator, bake, emotion_track, flame_basis, idle_motion, timeline
+from . import backend_locator, bake, emotion_track, flame_basis, idle_motion, properties, rig as rig_mod, takes, timeline
 from .batch import PreparedClip
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,8 @@ def prepare_strip(scene: bpy.types.Scene, strip) -> PreparedClip:
     """Validate a sound strip and the scene settings; raise ValueError saying what is wrong."""
     fps = timeline.scene_fps(scene)
     timing = timeline.strip_timing(strip, fps)
-    sampling = knobs(scene.deeptalk)
+    sampling = knobs(scene.deeptalk)  # "seed" stays the panel's base seed (stored as deeptalk_base_seed)
+    clip_id = takes.ensure_strip_id(strip, scene)
     params = {
         "audio_path": timeline.strip_audio_path(strip, scratch_dir()),
         "output_path": str(scratch_dir() / f"{uuid.uuid4().hex}.npz"),
@@ -67,16 +68,31 @@ def prepare_strip(scene: bpy.types.Scene, strip) -> PreparedClip:
         "end_s": timing.end_s,
         "fps": fps,
         **sampling,
+        "seed": first_seed(scene, strip, clip_id, sampling["seed"], sampling["takes"]),
     }
     protocol = backend_locator.protocol()
     protocol.AnimateRequest(id="check", **params)  # raises ValueError on bad settings
     return PreparedClip(clip=strip.name, params=params, first_frame=timing.first_frame,
-                        frame_count=timing.frame_count, knobs=sampling, idle=idle_options(scene.deeptalk))
+                        frame_count=timing.frame_count, knobs=sampling, idle=idle_options(scene.deeptalk),
+                        clip_id=clip_id)
+
+
+def first_seed(scene: bpy.types.Scene, strip, clip_id: str, base: int, count: int) -> int:
+    """Seed of a run's first take: `base`, moved past the seeds the strip's kept takes already used.
+
+    Animate again with the same settings then gives new takes, not copies; with Replace
+    Takes the old ones go, so the run starts at `base` again (same settings, same motion).
+    """
+    target = properties.target_rig(scene)
+    if scene.deeptalk.replace_takes or rig_mod.check_rig(target) is not None:
+        return base
+    return takes.next_seeds(takes.strip_takes(target, strip.name, clip_id), base, count)
 
 
 def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_count: int | None,
                            knobs_: dict[str, Any], scene_fps: float, strict_fps: bool,
-                           idle: idle_motion.IdleOptions | None = None) -> bake.BakeRequest:
+                           idle: idle_motion.IdleOptions | None = None,
+                           clip_id: str = "") -> bake.BakeRequest:
     """Read and validate a motion `.npz` into a BakeRequest; raise ValueError if unusable.
 
     strict_fps: the file must be at `scene_fps` (backend results); otherwise samples are
@@ -101,7 +117,8 @@ def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_c
                **({"flame_basis": motion.flame_basis} if getattr(motion, "flame_basis", "") else {})},
         emotions=tuple(motion.emotions),
         emotion_track=track, emotion_summary=summary, idle=idle,
-        speech_energy=np.asarray(motion.speech_energy, dtype=np.float64) if motion.speech_energy.size else None)
+        speech_energy=np.asarray(motion.speech_energy, dtype=np.float64) if motion.speech_energy.size else None,
+        clip_id=clip_id)
 
 
 def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[PreparedClip],
@@ -109,7 +126,8 @@ def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[Pre
     """Bake every clip's result file onto `rig`, all or nothing; return the new actions."""
     requests = [bake_request_from_file(clip.output_path, clip=clip.clip, first_frame=clip.first_frame,
                                        frame_count=clip.frame_count, knobs_=clip.knobs,
-                                       scene_fps=float(clip.params["fps"]), strict_fps=True, idle=clip.idle)
+                                       scene_fps=float(clip.params["fps"]), strict_fps=True, idle=clip.idle,
+                                       clip_id=clip.clip_id)
                 for clip in clips]
     for request in requests:  # refused before anything in the scene changes
         problem = flame_basis.mismatch_message(rig.name, flame_basis.rig_basis(rig),

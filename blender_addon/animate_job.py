@@ -128,7 +128,7 @@ class AnimateJob:
             if self._cancel_deadline is not None:
                 self.state, self.error = JobState.CANCELLED, "cancelled"
             else:
-                self._fail(f"the backend exited (code {reply.returncode}); {self.client.log_tail()}")
+                self._fail(self.client.exit_message(reply.returncode))
             return
         if isinstance(reply, UnreadableLine):
             self._unreadable += 1

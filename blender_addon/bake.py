@@ -47,6 +47,7 @@ class BakeRequest:
     emotion_summary: emotion_track.EmotionSummary | None = None
     idle: idle_motion.IdleOptions | None = None  # the idle layer's switches; None = no idle layer
     speech_energy: np.ndarray | None = None  # (T,) per-sample speech energy in [0, 1], if the file has it
+    clip_id: str = ""  # the sound strip's stable id (takes.ensure_strip_id); "" for imports
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -113,7 +114,7 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
     emotion_frames = emotion_track.key_times(len(track), request.first_frame, scene_fps,
                                              frames[-1]) if has_track else None
 
-    old_takes = takes.strip_takes(rig, request.clip)
+    old_takes = takes.strip_takes(rig, request.clip, request.clip_id)
     outcome = BakeOutcome(rig=rig, superseded=old_takes if replace else [],
                           previous_mute=[(t, t.mute) for old in old_takes for _, t in old.tracks + old.idle_tracks])
     first_number = 1 + max((t.number for t in old_takes), default=0)  # numbers are never reused
@@ -147,9 +148,9 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
                 idle_bake.bake_idle(rig, idle_bake.IdleTake(
                     clip=request.clip, number=number, seed=seed, frames=frames, fps=request.fps,
                     jaw=np.asarray(request.jaw[take_index, :count], dtype=np.float64),
-                    energy=request.speech_energy), request.idle, write_fcurve,
+                    energy=request.speech_energy, clip_id=request.clip_id), request.idle, write_fcurve,
                     created_tracks=outcome.tracks, created_actions=outcome.idle_actions)
-        takes.use_take(rig, request.clip, first_number)
+        takes.use_take(rig, request.clip, first_number, request.clip_id)
     except Exception:
         rollback(outcome)
         raise
@@ -185,7 +186,9 @@ def _store_properties(action: bpy.types.Action, request: BakeRequest, number: in
         action[f"deeptalk_{'base_seed' if name == 'seed' else name}"] = "" if value is None else value
     action[takes.CLIP_PROP] = request.clip
     action[takes.TAKE_PROP] = number
-    action["deeptalk_seed"] = int(seed)  # this take's seed
+    if request.clip_id:
+        action[takes.CLIP_ID_PROP] = request.clip_id
+    action[takes.SEED_PROP] = int(seed)  # this take's seed
     action["deeptalk_fps"] = float(request.fps)
     action["deeptalk_first_frame"] = float(request.first_frame)
     action["deeptalk_frames"] = int(len(frames))

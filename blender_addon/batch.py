@@ -30,6 +30,7 @@ class PreparedClip:
     frame_count: int
     knobs: dict[str, Any] = field(default_factory=dict)
     idle: IdleOptions | None = None  # the idle layer to bake with the result (None: none)
+    clip_id: str = ""  # the strip's stable id: its takes follow the strip through renames
 
     @property
     def output_path(self) -> Path:

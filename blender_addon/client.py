@@ -20,6 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import error_text
+
 log = logging.getLogger(__name__)
 
 
@@ -79,6 +81,7 @@ class BackendClient:
         self._proc: subprocess.Popen[bytes] | None = None
         self._log_file: Any = None
         self._reader: threading.Thread | None = None
+        self._log_offset = 0  # where this process's part of the (appended) log begins
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -89,6 +92,7 @@ class BackendClient:
             raise BackendError(f"backend Python not found: {settings.python}")
         Path(settings.log_path).parent.mkdir(parents=True, exist_ok=True)
         self._log_file = open(settings.log_path, "ab")  # noqa: SIM115 - closed in close()
+        self._log_offset = self._log_file.tell()
         env = {**os.environ, "PYTHONPATH": settings.backend_dir, "PYTHONUNBUFFERED": "1"}
         try:
             self._proc = subprocess.Popen(settings.command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -123,7 +127,7 @@ class BackendClient:
                 code = self._proc.wait(timeout=1.0)  # a closed pipe almost always means it exited
             except subprocess.TimeoutExpired:
                 raise BackendError(f"the backend stopped accepting requests ({exc}); {self.log_tail()}") from None
-            raise BackendError(f"the backend exited (code {code}); {self.log_tail()}") from None
+            raise BackendError(self.exit_message(code)) from None
 
     def next_reply(self, timeout: float | None) -> Any | None:
         """The next queued reply / BackendExited / UnreadableLine, or None after `timeout` s."""
@@ -156,6 +160,17 @@ class BackendClient:
             self._proc.kill()
             self._proc.wait()
         self._finish()
+
+    def exit_message(self, returncode: int | None) -> str:
+        """One sentence on why the process ended (what to do when it lacks its packages)."""
+        try:
+            with open(self.settings.log_path, "rb") as handle:
+                handle.seek(self._log_offset)
+                text = handle.read().decode("utf-8", errors="replace")
+        except OSError:
+            text = ""
+        return error_text.backend_exit(returncode, text, python=self.settings.python,
+                                       log_path=self.settings.log_path)
 
     def log_tail(self, lines: int = 8) -> str:
         """The last lines of the backend's stderr log, for error messages."""

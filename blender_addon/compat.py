@@ -1,9 +1,16 @@
-"""Blender API differences between 4.2 LTS and 5.0 in one place.
+"""Blender API differences between 4.2 LTS and 5.x in one place, found by probing the API.
 
-- 4.4+ actions have slots and channelbags (5.0 removed `Action.fcurves`); 4.2 has one
-  action per animated ID with `action.fcurves`. `TakeAction` hides the difference: on
-  4.4+ one action with a slot per target ID, on 4.2 one action per target.
-- 5.0 VSE uses `.strips` / `.strips_all`; 4.2 uses `.sequences` / `.sequences_all`.
+Nothing here compares version numbers: each helper asks the running Blender what it has.
+- Slotted actions (4.4+): `Action.slots` exists. One action then carries a slot per
+  target ID and its fcurves live in channelbags (layer -> keyframe strip -> channelbag).
+  4.4/4.5 still offer a legacy `Action.fcurves` proxy (first slot only) that must not be
+  used for more than one target; 5.0 removed it. Without slots (4.2, 4.3) there is one
+  action per animated ID with `action.fcurves`. `TakeAction` hides the difference.
+- Channelbags: 5.0 has `bpy_extras.anim_utils.action_ensure_channelbag_for_slot`; 4.4/4.5
+  create one through `strip.channelbag(slot, ensure=True)` or `strip.channelbags.new(slot)`.
+- `fcurves.new` takes `action_group` (legacy actions) or `group_name` (channelbags,
+  5.0+; 4.4/4.5 have no group argument there): read from the function's RNA parameters.
+- VSE: `.strips` / `.strips_all` (5.0) or `.sequences` / `.sequences_all` (4.2-4.5).
 """
 
 from __future__ import annotations
@@ -84,12 +91,10 @@ def new_take_action(name: str, targets: list[bpy.types.ID]) -> TakeAction:
     """Create the action(s) for one take, ready for fcurves on each target."""
     take = TakeAction()
     if HAS_SLOTS:
-        from bpy_extras import anim_utils
-
         action = bpy.data.actions.new(name)
         for target in targets:
             slot = action.slots.new(id_type=target.id_type, name=target.name)
-            channelbag = anim_utils.action_ensure_channelbag_for_slot(action, slot)
+            channelbag = ensure_channelbag(action, slot)
             take.actions[_key(target)] = action
             take.slots[_key(target)] = slot
             take._fcurves[_key(target)] = channelbag.fcurves
@@ -102,14 +107,31 @@ def new_take_action(name: str, targets: list[bpy.types.ID]) -> TakeAction:
     return take
 
 
-def new_fcurve(fcurves, data_path: str, index: int, group: str):
-    """fcurves.new with a channel group, across versions."""
-    if not HAS_SLOTS:
-        return fcurves.new(data_path, index=index, action_group=group)
+def ensure_channelbag(action: bpy.types.Action, slot):
+    """The channelbag holding `slot`'s fcurves in `action` (created with its layer/strip if needed)."""
     try:
-        return fcurves.new(data_path, index=index, group_name=group)  # channelbag fcurves (4.5+)
-    except TypeError:
-        return fcurves.new(data_path, index=index)
+        from bpy_extras import anim_utils
+    except ImportError:  # pragma: no cover - bpy_extras ships with every Blender
+        anim_utils = None
+    ensure = getattr(anim_utils, "action_ensure_channelbag_for_slot", None)
+    if ensure is not None:
+        return ensure(action, slot)
+    layer = action.layers[0] if len(action.layers) else action.layers.new("Layer")
+    strip = layer.strips[0] if len(layer.strips) else layer.strips.new(type="KEYFRAME")
+    if hasattr(strip, "channelbag"):
+        return strip.channelbag(slot, ensure=True)
+    existing = next((bag for bag in strip.channelbags if bag.slot == slot), None)
+    return existing if existing is not None else strip.channelbags.new(slot)
+
+
+def new_fcurve(fcurves, data_path: str, index: int, group: str):
+    """`fcurves.new` with a channel group where this collection's `new` takes one."""
+    parameters = fcurves.bl_rna.functions["new"].parameters
+    if "action_group" in parameters:  # legacy Action.fcurves
+        return fcurves.new(data_path, index=index, action_group=group)
+    if "group_name" in parameters:  # channelbag fcurves (5.0+)
+        return fcurves.new(data_path, index=index, group_name=group)
+    return fcurves.new(data_path, index=index)
 
 
 def iter_fcurves(action: bpy.types.Action, target: bpy.types.ID | None = None):

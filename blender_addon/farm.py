@@ -24,7 +24,7 @@ from pathlib import Path
 
 import bpy
 
-from . import animate, compat, preferences, properties, rig
+from . import animate, compat, preferences, properties, rig, takes
 from .batch import BatchRun
 from .client import BackendSettings
 
@@ -39,7 +39,8 @@ class FarmError(RuntimeError):
 class SceneReport:
     scene: str
     strips: int
-    actions: int
+    actions: int  # datablocks (4.2 makes one per animated ID and take)
+    takes: int
 
 
 def ensure_registered() -> bool:
@@ -73,7 +74,7 @@ def animate_scene(scene: bpy.types.Scene, settings: BackendSettings) -> SceneRep
     except (ValueError, RuntimeError, KeyError) as exc:
         animate.discard_results(clips)
         raise FarmError(f"scene {scene.name!r}: {exc}") from None
-    return SceneReport(scene=scene.name, strips=len(clips), actions=len(actions))
+    return SceneReport(scene=scene.name, strips=len(clips), actions=len(actions), takes=takes.count_takes(actions))
 
 
 def process_open_file(settings: BackendSettings, *, save: bool = True, render: bool = False) -> list[SceneReport]:
@@ -154,7 +155,7 @@ def _run(args: argparse.Namespace) -> int:
             failed += 1
             print(f"FAILED {path}: {result}", file=sys.stderr)
         else:
-            print(f"OK {path}: " + (", ".join(f"{r.scene}: {r.strips} strip(s), {r.actions} take(s)"
+            print(f"OK {path}: " + (", ".join(f"{r.scene}: {r.strips} strip(s), {r.takes} take(s)"
                                              for r in result) or "nothing to animate"), file=sys.stderr)
     return 1 if failed else 0
 

@@ -8,6 +8,7 @@ process, and the add-on reads the resulting npz. No bpy in this module.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import flame_basis
+from . import error_text, flame_basis
 
 EXPRESSION_COUNT = 50
 JOINT_COUNT = 5
@@ -24,6 +25,9 @@ POSE_FEATURES_PER_JOINT = 9
 MASKS_NAME = "FLAME_masks.pkl"
 MODEL_PICKLES = ("generic_model.pkl", "FLAME_NEUTRAL.pkl", "flame2023.pkl", "flame2020.pkl", "FLAME2023.pkl",
                  "FLAME2020.pkl", "male_model.pkl", "female_model.pkl")
+_ZIP_MAGIC = b"PK\x03\x04"  # an .npz is a zip archive
+_PICKLE_MAGIC = b"\x80"  # pickle protocol 2+
+log = logging.getLogger(__name__)
 
 
 class FlameFileError(ValueError):
@@ -54,6 +58,18 @@ class FlameModel:
 def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
     """Load and validate a converted FLAME `.npz` (never unpickles)."""
     path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except FileNotFoundError:
+        raise FlameFileError(f"FLAME file not found: {path}") from None
+    except OSError as exc:
+        raise FlameFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    if not magic.startswith(_ZIP_MAGIC):
+        kind = ("a pickle: name it .pkl so the backend converts it" if magic.startswith(_PICKLE_MAGIC)
+                else "not a FLAME model")
+        raise FlameFileError(f"{path.name} is {kind}; choose the official FLAME .pkl (e.g. generic_model.pkl) "
+                             f"or a converted FLAME .npz")
     try:
         data = np.load(path, allow_pickle=False)
     except FileNotFoundError:
@@ -149,9 +165,9 @@ def convert_pickle(*, python: str | os.PathLike[str], backend_dir: Path, pkl_pat
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FlameFileError(f"could not run the backend to convert {pkl_path.name}: {exc}") from None
     if proc.returncode != 0 or not target.is_file():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
-        raise FlameFileError(f"converting {pkl_path.name} failed (exit {proc.returncode}): "
-                             + " | ".join(tail))
+        log.warning("converting %s failed (exit %s):\n%s", pkl_path, proc.returncode, proc.stderr or proc.stdout)
+        raise FlameFileError(error_text.flame_conversion(pkl_path.name, proc.returncode,
+                                                         (proc.stderr or "") + (proc.stdout or ""), python=str(python)))
     return target
 
 

@@ -46,6 +46,7 @@ class IdleTake:
     fps: float  # motion samples per second
     jaw: np.ndarray  # (N, 3) the take's jaw, for an energy estimate when the file has none
     energy: np.ndarray | None  # (N,) speech energy in [0, 1] from the backend, or None
+    clip_id: str = ""  # the strip's stable id (takes follow it through renames); "" for imports
 
 
 def bake_idle(rig: bpy.types.Object, take: IdleTake, options: idle_motion.IdleOptions, write_fcurve, *,
@@ -146,6 +147,8 @@ def _tag(action: bpy.types.Action, take: IdleTake, layer: str, options: idle_mot
     action.frame_start = math.floor(take.frames[0])
     action.frame_end = max(math.ceil(take.frames[-1]), action.frame_start + 1)
     action[takes.CLIP_PROP] = take.clip
+    if take.clip_id:
+        action[takes.CLIP_ID_PROP] = take.clip_id
     action[takes.TAKE_PROP] = take.number
     action[takes.IDLE_PROP] = layer
     action["deeptalk_seed"] = int(take.seed)

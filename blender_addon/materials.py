@@ -52,8 +52,8 @@ def face_material(kind: str) -> bpy.types.Material:
     material = bpy.data.materials.new(name)
     material.diffuse_color = color  # viewport (solid / workbench)
     material.roughness = roughness
-    if bpy.app.version < (5, 0, 0) and not material.use_nodes:
-        material.use_nodes = True  # 5.0 always uses nodes; 4.2 needs the switch
+    if material.node_tree is None:
+        material.use_nodes = True  # 5.0 materials always have nodes; before, the switch makes them
     bsdf = next((n for n in material.node_tree.nodes if n.type == "BSDF_PRINCIPLED"), None)
     if bsdf is not None:
         _set_input(bsdf, "Base Color", color)

@@ -66,7 +66,7 @@ def finish_run(context: bpy.types.Context, run: BatchRun | None, clips: list[Pre
         status.message = f"Animation failed: {exc}"
         report({"ERROR"}, f"DEEPTalk: {exc}; the scene is unchanged")
         return {"CANCELLED"}
-    status.message = f"Animated {len(clips)} strip(s): {len(actions)} take(s)"
+    status.message = f"Animated {len(clips)} strip(s): {takes.count_takes(actions)} take(s)"
     report({"INFO"}, status.message)
     return {"FINISHED"}
 
@@ -210,9 +210,10 @@ class DEEPTALK_OT_use_take(bpy.types.Operator):
             return {"CANCELLED"}
         active = compat.active_strip(scene)
         clip = self.clip or (active.name if active is not None else "")
+        strip = compat.find_strip(scene, clip)  # takes follow the strip (its id), whatever its name
         number = self.number or scene.deeptalk.take_number
         try:
-            takes.use_take(target, clip, number)
+            takes.use_take(target, clip, number, takes.strip_id(strip))
         except KeyError as exc:
             self.report({"ERROR"}, str(exc.args[0]))
             return {"CANCELLED"}

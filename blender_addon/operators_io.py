@@ -83,7 +83,7 @@ class DEEPTALK_OT_import_motion(bpy.types.Operator, ImportHelper):
             self.report({"ERROR"}, f"DEEPTalk: {exc}; the scene is unchanged")
             return {"CANCELLED"}
         animate.bake.commit(outcome)
-        self.report({"INFO"}, f"imported {len(outcome.actions)} take(s) from {path.name}")
+        self.report({"INFO"}, f"imported {takes.count_takes(outcome.actions)} take(s) from {path.name}")
         return {"FINISHED"}
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import bpy
 
-from . import backend_locator, flame_file, preferences, rig
+from . import backend_locator, flame_file, preferences, rig, staging
+
+log = logging.getLogger(__name__)
 
 
 def load_flame_model(context: bpy.types.Context, path: Path) -> flame_file.FlameModel:
@@ -43,7 +46,15 @@ class DEEPTALK_OT_add_flame_head(bpy.types.Operator):
             bpy.ops.object.mode_set(mode="OBJECT")
         collection = context.collection or context.scene.collection
         location = tuple(context.scene.cursor.location)
-        new_rig = rig.build_rig(model, name=self.name or "FLAME", collection=collection, location=location)
+        try:  # built aside and linked on success: a failure half way leaves nothing behind
+            with staging.staged_build(context.scene, collection, self.name or "FLAME") as temp:
+                new_rig = rig.build_rig(model, name=self.name or "FLAME", collection=temp, location=location)
+        except Exception as exc:  # noqa: BLE001 - any failure is reported; the traceback goes to the log
+            log.exception("building the FLAME head from %s failed", path)
+            reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].removeprefix("Error: ").rstrip(".")
+            self.report({"ERROR"}, f"could not add a head from {path.name} ({reason}); nothing was added, "
+                                   f"details are in the system console")
+            return {"CANCELLED"}
         for obj in context.view_layer.objects:
             obj.select_set(False)
         new_rig.select_set(True)

@@ -13,7 +13,7 @@ from .setup_env import SetupJob
 
 
 class DEEPTALK_OT_setup_backend(bpy.types.Operator):
-    """Create a Python environment with the DEEPTalk backend (downloads torch: a few GB)"""
+    """Create a Python environment with the DEEPTalk backend: torch (CUDA build with an NVIDIA GPU, else CPU) and its packages from the package index or the Wheel Folder"""
 
     bl_idname = "deeptalk.setup_backend"
     bl_label = "Set up Backend"
@@ -28,7 +28,8 @@ class DEEPTALK_OT_setup_backend(bpy.types.Operator):
         env_dir = preferences.managed_env_dir()
         job = SetupJob(base_python=preferences.base_python(), env_dir=env_dir,
                        backend_dir=backend_locator.backend_dir(),
-                       log_path=preferences.user_dir() / "logs" / "setup.log", pip_args=self.pip_args.split())
+                       log_path=preferences.user_dir() / "logs" / "setup.log", pip_args=self.pip_args.split(),
+                       wheel_folder=preferences.resolved_wheel_folder(context))
         status = context.window_manager.deeptalk_status
         status.setup_running, status.setup_fraction, status.setup_message = True, 0.0, ""
         job.start()
@@ -41,7 +42,8 @@ class DEEPTALK_OT_setup_backend(bpy.types.Operator):
             status.setup_message = f"Setup failed: {job.error}"
             self.report({"ERROR"}, status.setup_message)
             return {"CANCELLED"}
-        status.setup_message = f"Backend ready: {job.python}"
+        torch_note = job.torch_plan.description if "--no-deps" not in job.pip_args else "dependencies not installed"
+        status.setup_message = f"Backend ready: {job.python} ({torch_note})"
         self.report({"INFO"}, status.setup_message)
         return {"FINISHED"}
 

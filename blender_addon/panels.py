@@ -64,7 +64,7 @@ def draw_deeptalk(layout: bpy.types.UILayout, context: bpy.types.Context) -> Non
 
     if target is None or sound is None:
         return
-    clip_takes = takes.strip_takes(target, sound.name)
+    clip_takes = takes.takes_of_strip(target, sound)
     if not clip_takes:
         return
     box = layout.box()

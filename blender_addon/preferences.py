@@ -41,6 +41,10 @@ class DEEPTALK_AP_preferences(bpy.types.AddonPreferences):
     flame_file: bpy.props.StringProperty(
         name="FLAME Model", subtype="FILE_PATH",
         description="Your FLAME model (.pkl, or a converted .npz); empty: the bundled stand-in head")
+    wheel_folder: bpy.props.StringProperty(
+        name="Wheel Folder", subtype="DIR_PATH",
+        description="Set up Backend without internet: a folder of wheels (torch, numpy, ... fetched with "
+                    "`pip download` elsewhere) installed with --no-index --find-links; empty: the package index")
     max_audio_minutes: bpy.props.FloatProperty(
         name="Longest Strip (minutes)", default=30.0, min=0.1, soft_max=120.0,
         description="The backend refuses longer audio with a clear message instead of running out of memory")
@@ -51,6 +55,7 @@ class DEEPTALK_AP_preferences(bpy.types.AddonPreferences):
         python = resolved_python(context)
         layout.label(text=f"Using: {python}" if python else "No backend Python yet: set one or set up the backend",
                      icon="CHECKMARK" if python else "ERROR")
+        layout.prop(self, "wheel_folder")
         row = layout.row()
         row.operator("deeptalk.setup_backend", icon="CONSOLE")
         status = context.window_manager.deeptalk_status
@@ -127,6 +132,12 @@ def backend_settings(context: bpy.types.Context | None = None) -> BackendSetting
         log_path=str(user_dir() / "logs" / "backend.log"),
         max_seconds=resolved_max_seconds(context),
     )
+
+
+def resolved_wheel_folder(context: bpy.types.Context | None = None) -> str:
+    """The wheel folder Set up Backend installs from ("" = the package index)."""
+    prefs = get_preferences(context)
+    return bpy.path.abspath(prefs.wheel_folder) if prefs is not None and prefs.wheel_folder else ""
 
 
 def base_python() -> str:

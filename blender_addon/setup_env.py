@@ -1,8 +1,10 @@
-"""Create the add-on-managed backend environment: venv + pip install of the shipped backend.
+"""Create the add-on-managed backend environment: venv + torch + pip install of the shipped backend.
 
 Runs in a worker thread so the "Set up backend" operator can poll `fraction`/`stage`
 from a timer; every step is a subprocess with an argument list (no shell), its output
-appended to a log file. No bpy in this module.
+appended to a log file. torch comes first, as the build `torch_build.plan` picks (CUDA
+with an NVIDIA GPU, else CPU; or whatever a wheel folder holds). A pip that cannot reach
+the package index is reported as such, with what to do instead. No bpy in this module.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import threading
 from pathlib import Path
 from typing import Sequence
 
+from . import torch_build
 from .backend_locator import venv_python
 
 log = logging.getLogger(__name__)
@@ -21,18 +24,27 @@ log = logging.getLogger(__name__)
 # pip prints these for each requirement; each one nudges the progress bar.
 _PIP_PROGRESS = re.compile(r"^(Collecting|Downloading|Using cached|Requirement already satisfied|"
                            r"Building|Installing collected packages|Successfully installed)\b")
+# pip output that means the package index could not be reached.
+_OFFLINE = re.compile(r"NewConnectionError|Failed to establish a new connection|Temporary failure in name "
+                      r"resolution|Name or service not known|Network is unreachable|Could not resolve host|"
+                      r"ConnectTimeout|Max retries exceeded|nodename nor servname|getaddrinfo failed|"
+                      r"No matching distribution found|Could not find a version that satisfies")
 
 
 class SetupJob:
     """venv -> pip install backend -> import check, in a thread; poll `finished`/`error`."""
 
     def __init__(self, *, base_python: str, env_dir: Path, backend_dir: Path, log_path: Path,
-                 pip_args: Sequence[str] = ()) -> None:
+                 pip_args: Sequence[str] = (), wheel_folder: str = "",
+                 torch_plan: torch_build.TorchPlan | None = None) -> None:
         self.base_python = base_python
         self.env_dir = Path(env_dir)
         self.backend_dir = Path(backend_dir).resolve()  # pip reads a bare relative name as a project name
         self.log_path = Path(log_path)
         self.pip_args = tuple(pip_args)
+        self.wheel_folder = wheel_folder
+        self.torch_plan = torch_plan or torch_build.plan(gpus=torch_build.nvidia_gpus(), wheel_folder=wheel_folder)
+        self.offline = False  # pip could not reach the package index
         self.fraction = 0.0
         self.stage = "waiting"
         self.error = ""
@@ -63,13 +75,18 @@ class SetupJob:
     def steps(self) -> list[tuple[str, list[str], float]]:
         """(stage name, command, progress at the end of the step)."""
         python = str(self.python)
-        return [
-            ("creating virtual environment", [self.base_python, "-m", "venv", str(self.env_dir)], 0.15),
+        pip = [python, "-m", "pip", "install", "--disable-pip-version-check"]
+        steps = [("creating virtual environment", [self.base_python, "-m", "venv", str(self.env_dir)], 0.1)]
+        if "--no-deps" not in self.pip_args:  # dependencies wanted: torch first, from the planned source
+            steps.append((f"installing {self.torch_plan.description}",
+                          [*pip, *self.torch_plan.index_args, *self.pip_args,
+                           torch_build.torch_requirement(self.backend_dir)], 0.7))
+        steps += [
             ("installing the backend and its dependencies",
-             [python, "-m", "pip", "install", "--disable-pip-version-check", *self.pip_args,
-              str(self.backend_dir)], 0.95),
+             [*pip, *torch_build.wheel_folder_args(self.wheel_folder), *self.pip_args, str(self.backend_dir)], 0.95),
             ("checking the installation", [python, "-c", "import deeptalk; print(deeptalk.__version__)"], 1.0),
         ]
+        return steps
 
     def _run(self) -> None:
         start = 0.0
@@ -88,7 +105,7 @@ class SetupJob:
                         self.error = "cancelled"
                         return
                     if code != 0:
-                        self.error = f"{stage} failed (exit {code}); see {self.log_path}"
+                        self.error = self._failure(stage, code)
                         return
                     start = end
             self.fraction, self.stage = 1.0, "done"
@@ -105,9 +122,22 @@ class SetupJob:
         seen = 0
         for line in self._proc.stdout:
             log_file.write(line)
+            if _OFFLINE.search(line):
+                self.offline = True
             if _PIP_PROGRESS.match(line.strip()):
                 seen += 1
                 # approach `end` without reaching it: 1 - 1/(1 + n/8)
                 self.fraction = start + (end - start) * (1.0 - 1.0 / (1.0 + seen / 8.0))
                 self.stage = line.strip()[:80]
         return self._proc.wait()
+
+    def _failure(self, stage: str, code: int) -> str:
+        """One sentence for a failed step; pip's own output stays in the log."""
+        if self.offline and self.wheel_folder:
+            return (f"{stage} failed: the wheel folder {self.wheel_folder} lacks a package the backend needs "
+                    f"(fill it with `pip download` on a machine with internet); details in {self.log_path}")
+        if self.offline:
+            return (f"{stage} failed: it needs the Python package index (pypi.org) and could not reach it; "
+                    f"connect to the internet, or set a Wheel Folder in the add-on preferences (wheels "
+                    f"fetched with `pip download`); details in {self.log_path}")
+        return f"{stage} failed (exit {code}); details in {self.log_path}"

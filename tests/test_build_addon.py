@@ -29,12 +29,14 @@ def test_zip_layout(extension_zip):
     assert "assets/audio/demo_line.wav" in names
 
 
-def test_manifest_is_valid_and_asks_for_files_only(extension_zip):
+def test_manifest_is_valid_and_declares_its_permissions(extension_zip):
     manifest = tomllib.loads(zipfile.ZipFile(extension_zip).read("blender_manifest.toml").decode())
     assert manifest["schema_version"] == "1.0.0"
     assert manifest["blender_version_min"] == "4.2.0"
     assert manifest["type"] == "add-on" and manifest["id"] == "deeptalk"
-    assert set(manifest["permissions"]) == {"files"}
+    assert set(manifest["permissions"]) == {"files", "network"}  # network: Set up Backend's downloads
+    assert "package index" in manifest["permissions"]["network"]
+    assert all(len(reason) <= 64 and not reason.endswith(".") for reason in manifest["permissions"].values())
     assert len(manifest["tagline"]) <= 64 and not manifest["tagline"].endswith(".")
 
 

@@ -17,6 +17,7 @@ from blender_addon.batch import BatchRun
 from .scene_state import scene_state
 
 DEMO = backend_locator.assets_dir() / "audio" / "demo_line.wav"
+pytestmark = pytest.mark.needs_audio  # every test here animates sound strips
 
 
 @pytest.fixture(scope="module")
@@ -46,9 +47,11 @@ def add_strip(path, *, name="line", frame_start=17, trim=(6, 9), channel=1):
     return strip
 
 
-def reference_motion(strip):
-    """The npz the backend writes for the same strip and settings (same seed -> same motion)."""
+def reference_motion(strip, seed: int):
+    """The npz the backend writes for the same strip and settings at `seed` (same seed -> same motion;
+    prepare_strip itself would move past the seeds the strip's takes already used)."""
     clip = animate.prepare_strip(bpy.context.scene, strip)
+    clip.params["seed"] = seed
     job = animate_job.AnimateJob(client=backend_session.acquire(preferences.backend_settings()), params=clip.params)
     job.run_blocking(poll_s=0.05)
     assert job.state is animate_job.JobState.DONE, job.error
@@ -81,7 +84,7 @@ def test_animate_selected_strip_keys_match_strip_and_npz(rig, backend, speech, f
     clip = animate.prepare_strip(scene, strip)
     assert clip.params["fps"] == pytest.approx(fps / base) and clip.params["start_s"] == pytest.approx(6 / (fps / base))
     assert clip.params["end_s"] == pytest.approx((6 + strip.frame_final_duration) / (fps / base))
-    clip, motion = reference_motion(strip)  # the same request again: same seed, same motion
+    clip, motion = reference_motion(strip, take.seed)  # the same request again: same seed, same motion
     assert motion.frames >= len(frames) and motion.fps == pytest.approx(fps / base)
     for component in (0, 1, 17, 49):
         _, values = keys(take, key, f'key_blocks["exp{component:03d}"].value')

@@ -12,7 +12,8 @@ import blender_addon
 from blender_addon import backend_session, operators_animate, panels, preferences
 
 OPERATORS = ("add_flame_head", "animate_strip", "animate_all", "cancel", "use_take", "import_motion",
-             "export_motion", "setup_backend")
+             "export_motion", "setup_backend", "restore_shape_key_ranges",
+             "export_takes_fbx")
 
 
 def test_everything_is_registered():

@@ -49,6 +49,9 @@ def test_export_frame_and_sequence(standin, tmp_path):
     assert len(mesh.vertices) == standin.num_vertices and len(mesh.faces) == len(standin.f)
     seq = _deeptalk("export", motion, "-o", tmp_path / "seq", "--format", "obj", "--step", 2)
     assert seq.returncode == 0, seq.stderr
-    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == ["frame_00000.obj", "frame_00001.obj"]
+    assert sorted(p.name for p in (tmp_path / "seq").iterdir()) == ["frame_00000.obj", "frame_00002.obj"]
+    offset = _deeptalk("export", motion, "-o", tmp_path / "seq3", "--format", "ply", "--start", 1, "--step", 2)
+    assert offset.returncode == 0, offset.stderr  # file numbers are motion frame numbers
+    assert sorted(p.name for p in (tmp_path / "seq3").iterdir()) == ["frame_00001.ply", "frame_00003.ply"]
     bad = _deeptalk("export", motion, "-o", tmp_path / "x", "--take", 3)
     assert bad.returncode == 1 and "take" in bad.stderr

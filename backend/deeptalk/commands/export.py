@@ -20,7 +20,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--frame", type=int, help="export only this frame to OUTPUT")
     parser.add_argument("--start", type=int, default=0, help="first frame of the sequence")
     parser.add_argument("--end", type=int, help="end frame (exclusive)")
-    parser.add_argument("--step", type=int, default=1, help="frame step")
+    parser.add_argument("--step", type=int, default=1,
+                        help="frame step (files keep the motion's frame numbers: frame_00000, frame_00002, ...)")
     parser.add_argument("--format", choices=("obj", "ply", "glb"), default="obj", help="sequence file format")
     parser.set_defaults(func=run)
 
@@ -62,6 +63,6 @@ def run(args: argparse.Namespace) -> int:
         return 1
     indices = range(args.start, frames if args.end is None else min(args.end, frames), args.step)
     vertices = posed_vertices(layer, motion[args.take, list(indices)])
-    paths = export_sequence(vertices, model.f, output, fmt=args.format, first_index=0)
+    paths = export_sequence(vertices, model.f, output, fmt=args.format, frame_numbers=indices)
     log.info("wrote %d frames (%.2f fps source, step %d) to %s", len(paths), fps, args.step, output)
     return 0

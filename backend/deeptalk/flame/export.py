@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -71,10 +72,17 @@ def export_mesh(vertices: np.ndarray, faces: np.ndarray, path: str | os.PathLike
 
 
 def export_sequence(vertices: np.ndarray, faces: np.ndarray, folder: str | os.PathLike[str], *,
-                    fmt: str = "obj", first_index: int = 0) -> list[Path]:
-    """Write (T, V, 3) frames as folder/frame_00000.<fmt> ...; returns the paths."""
+                    fmt: str = "obj", first_index: int = 0, frame_numbers: Sequence[int] | None = None) -> list[Path]:
+    """Write (T, V, 3) frames as folder/frame_00000.<fmt> ...; returns the paths.
+
+    File i is numbered `frame_numbers[i]` (the motion frame it shows) when given, else
+    `first_index + i`.
+    """
     if fmt not in FORMATS:
         raise ValueError(f"unsupported mesh format {fmt!r}; use one of {', '.join(FORMATS)}")
+    numbers = list(frame_numbers) if frame_numbers is not None else [first_index + i for i in range(len(vertices))]
+    if len(numbers) != len(vertices):
+        raise ValueError(f"{len(numbers)} frame numbers for {len(vertices)} frames")
     folder = Path(folder)
-    return [export_mesh(frame, faces, folder / f"frame_{first_index + i:05d}.{fmt}")
-            for i, frame in enumerate(vertices)]
+    return [export_mesh(frame, faces, folder / f"frame_{number:05d}.{fmt}")
+            for number, frame in zip(numbers, vertices)]
