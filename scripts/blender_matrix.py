@@ -65,23 +65,50 @@ def say(message: str) -> None:
     print(f"[deeptalk] {message}", flush=True)
 
 
-def find_interpreter(minor: str) -> tuple[str | None, str]:
-    """(path, "") of a working CPython `minor`, or (None, why not)."""
-    if sys.version_info[:2] == tuple(int(p) for p in minor.split(".")):
-        return sys.executable, ""
+def interpreter_candidates(minor: str) -> list[str]:
+    """Where a CPython `minor` may live: the override, PATH, then common install places
+    (pyenv's versions folder, /usr/local, /usr) -- a pyenv shim on PATH may not run."""
     override = os.environ.get(f"DEEPTALK_PYTHON{minor.replace('.', '')}")
-    candidate = override or shutil.which(f"python{minor}")
-    if candidate is None:
-        return None, f"no python{minor} on PATH (set DEEPTALK_PYTHON{minor.replace('.', '')} to use one elsewhere)"
+    if override:
+        return [override]
+    found = [shutil.which(f"python{minor}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    found += [str(p) for p in sorted((pyenv_root / "versions").glob(f"{minor}*/bin/python{minor}"), reverse=True)]
+    found += [f"/usr/local/bin/python{minor}", f"/usr/bin/python{minor}"]
+    seen: list[str] = []
+    for path in found:
+        if path and path not in seen and Path(path).is_file():
+            seen.append(path)
+    return seen
+
+
+def probe_interpreter(candidate: str, minor: str) -> str:
+    """"" when `candidate` runs as CPython `minor` with venv, else why not."""
     try:
         probe = subprocess.run([candidate, "-c", "import sys, venv; print('%d.%d' % sys.version_info[:2])"],
                                capture_output=True, text=True, timeout=60)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        return None, f"{candidate} does not run ({exc})"
+        return f"{candidate} does not run ({exc})"
     if probe.returncode != 0 or probe.stdout.strip() != minor:
         first = (probe.stderr.strip().splitlines() or ["wrong version " + probe.stdout.strip()])[0]
-        return None, f"{candidate} does not run as Python {minor} ({first})"
-    return candidate, ""
+        return f"{candidate} does not run as Python {minor} ({first})"
+    return ""
+
+
+def find_interpreter(minor: str) -> tuple[str | None, str]:
+    """(path, "") of a working CPython `minor`, or (None, why not)."""
+    if sys.version_info[:2] == tuple(int(p) for p in minor.split(".")):
+        return sys.executable, ""
+    candidates = interpreter_candidates(minor)
+    if not candidates:
+        return None, f"no python{minor} found (set DEEPTALK_PYTHON{minor.replace('.', '')} to use one elsewhere)"
+    reasons = []
+    for candidate in candidates:
+        problem = probe_interpreter(candidate, minor)
+        if not problem:
+            return candidate, ""
+        reasons.append(problem)
+    return None, "; ".join(reasons)
 
 
 def _fingerprint(target: BlenderTarget, interpreter: str) -> str:
