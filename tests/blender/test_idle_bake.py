@@ -118,21 +118,28 @@ def test_more_blinks_in_a_pause_than_in_speech(rig, backend, lines):
 
 def test_same_seed_same_idle_keys_other_seed_other_keys(rig, backend, lines):
     paths, _ = lines
-    bpy.context.scene.deeptalk.replace_takes = False
-    first = animate_line(paths["pause"], seed=9)
-    again = animate_line(paths["pause"], seed=9)
-    other = animate_line(paths["pause"], seed=10)
-    assert (first.number, again.number, other.number) == (1, 2, 3)
     key = rig_mod.shape_keys_of(rig)
-    for target, path in ((key, BLINK_L), (rig, EYE_L), (rig, NECK)):
-        a, b, c = (keys(t.idle_actions, target, path, 1 if target == rig else 0) for t in (first, again, other))
-        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-        assert not (len(a[0]) == len(c[0]) and np.allclose(a[1], c[1]))
+    channels = ((key, BLINK_L, 0), (rig, EYE_L, 1), (rig, NECK, 1))
+    scene = bpy.context.scene
+    scene.deeptalk.replace_takes = True
+    first = animate_line(paths["pause"], seed=9)
+    first_keys = [keys(first.idle_actions, target, path, index) for target, path, index in channels]
+    replayed = animate_line(paths["pause"], seed=9)  # replaces take 1 with the same seed
+    assert replayed.seed == first.seed == 9
+    scene.deeptalk.replace_takes = False
+    other = animate_line(paths["pause"], seed=9)  # Animate again: a new take, a new seed
+    assert other.seed != replayed.seed
+    for (target, path, index), (a_frames, a_values) in zip(channels, first_keys):
+        b_frames, b_values = keys(replayed.idle_actions, target, path, index)
+        c_frames, c_values = keys(other.idle_actions, target, path, index)
+        assert np.array_equal(a_frames, b_frames) and np.array_equal(a_values, b_values)  # same seed, same layer
+        assert not (len(a_frames) == len(c_frames) and np.allclose(a_values, c_values))
     # only the active take's idle layer plays
     states = {t.number: [track.mute for _, track in t.idle_tracks] for t in takes.strip_takes(rig, "line")}
-    assert states == {1: [True] * 3, 2: [True] * 3, 3: [False] * 3}
-    assert bpy.ops.deeptalk.use_take(clip="line", number=1) == {"FINISHED"}
-    assert [track.mute for _, track in takes.strip_takes(rig, "line")[0].idle_tracks] == [False] * 3
+    assert states == {replayed.number: [True] * 3, other.number: [False] * 3}
+    assert bpy.ops.deeptalk.use_take(clip="line", number=replayed.number) == {"FINISHED"}
+    chosen = next(t for t in takes.strip_takes(rig, "line") if t.number == replayed.number)
+    assert [track.mute for _, track in chosen.idle_tracks] == [False] * 3
 
 
 def test_all_layers_off_keys_nothing(rig, backend, lines):
