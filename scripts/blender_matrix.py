@@ -28,7 +28,7 @@ ENVS = ROOT / ".venvs"
 # The Blender-facing tests: install the built zip, add a head, animate strips through the
 # real backend, takes, bake, import/export, farm entry, registration.
 TEST_PATHS = ("tests/blender", "tests/test_build_addon.py")
-TEST_TOOLS = ("pytest>=8", "soundfile>=0.12", "scipy>=1.11")  # bpy pins its own numpy
+TEST_TOOLS = ("pytest>=8", "soundfile>=0.12", "scipy>=1.11", "trimesh>=4")  # bpy pins its own numpy
 
 
 @dataclass(frozen=True)
