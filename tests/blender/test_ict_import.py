@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import bpy
-from blender_addon import axes, ict_facekit, mesh_target
+from blender_addon import axes, backend_locator, ict_facekit, mesh_target
 
 EXPRESSIONS = ("eyeBlink_L", "eyeBlink_R", "jawOpen", "mouthSmile_L", "mouthSmile_R", "browInnerUp_L",
                "browInnerUp_R", "cheekRaiser_L", "mouthClose", "mouthPress_L", "mouthPress_R")
@@ -82,19 +85,23 @@ def test_not_an_ict_folder_is_refused_with_what_to_do(tmp_path):
 
 
 def test_standin_arkit_head_imports_as_a_complete_character(tmp_path):
-    """`deeptalk arkit-head` writes the stand-in's ARKit shapes in ICT's layout; the importer reads them back."""
-    from deeptalk.flame.standin import standin_model
-    from deeptalk.retarget.obj_folder import write_arkit_obj_folder
-    from deeptalk.retarget.shapes import build_arkit_shapes
+    """`deeptalk arkit-head` writes the stand-in's ARKit shapes in ICT's layout; the importer reads them back.
 
-    model = standin_model()
-    shapes = build_arkit_shapes(model)
-    write_arkit_obj_folder(model, shapes, tmp_path / "standin-arkit")
+    The backend runs in its own (torch) Python, as from Blender; it also writes the expected smile shape."""
+    python = backend_locator.default_python(None) or Path(sys.executable)
+    script = ("import sys, numpy as np; from deeptalk.flame.standin import standin_model; "
+              "from deeptalk.retarget.obj_folder import write_arkit_obj_folder; "
+              "from deeptalk.retarget.shapes import build_arkit_shapes; "
+              "m = standin_model(); s = build_arkit_shapes(m); write_arkit_obj_folder(m, s, sys.argv[1]); "
+              "np.save(sys.argv[2], m.v_template + s.deltas[s.names.index('mouthSmileLeft')])")
+    subprocess.run([str(python), "-c", script, str(tmp_path / "standin-arkit"), str(tmp_path / "want.npy")],
+                   check=True, timeout=300, env={**os.environ, "PYTHONPATH": str(backend_locator.backend_dir())})
     assert bpy.ops.deeptalk.import_ict_facekit(directory=str(tmp_path / "standin-arkit")) == {"FINISHED"}
     obj = bpy.context.scene.deeptalk_arkit_mesh
     assert mesh_target.unmatched(obj) == []  # all 52 channels, exact names
     key = obj.data.shape_keys.key_blocks["mouthSmileLeft"]
-    co = np.empty(3 * model.num_vertices, np.float32)
+    smile = np.load(tmp_path / "want.npy")
+    co = np.empty(3 * len(smile), np.float32)
     key.data.foreach_get("co", co)
-    want = axes.to_blender(model.v_template + shapes.deltas[shapes.names.index("mouthSmileLeft")])
+    want = axes.to_blender(smile)
     assert np.abs(co.reshape(-1, 3) - want).max() < 2e-6  # 5 decimals of a centimetre

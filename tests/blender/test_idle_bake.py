@@ -71,6 +71,7 @@ def idle_by_layer(take) -> dict:
             for (target, track), action in zip(take.idle_tracks, take.idle_actions)}
 
 
+@pytest.mark.needs_audio
 def test_idle_layer_on_a_20s_line(rig, backend, lines):
     paths, _ = lines
     take = animate_line(paths["twenty"])
@@ -106,6 +107,7 @@ def test_idle_layer_on_a_20s_line(rig, backend, lines):
     assert np.allclose(eye_l, eye_r, atol=1e-6)  # both eyes look the same way (same rest on this rig)
 
 
+@pytest.mark.needs_audio
 def test_more_blinks_in_a_pause_than_in_speech(rig, backend, lines):
     paths, speech_s = lines
     take = animate_line(paths["pause"], seed=5)
@@ -116,6 +118,7 @@ def test_more_blinks_in_a_pause_than_in_speech(rig, backend, lines):
     assert in_pause >= 2
 
 
+@pytest.mark.needs_audio
 def test_same_seed_same_idle_keys_other_seed_other_keys(rig, backend, lines):
     paths, _ = lines
     key = rig_mod.shape_keys_of(rig)
@@ -142,6 +145,7 @@ def test_same_seed_same_idle_keys_other_seed_other_keys(rig, backend, lines):
     assert [track.mute for _, track in chosen.idle_tracks] == [False] * 3
 
 
+@pytest.mark.needs_audio
 def test_all_layers_off_keys_nothing(rig, backend, lines):
     paths, _ = lines
     take = animate_line(paths["pause"], blinks=False, eyes=False, head=False)
@@ -153,6 +157,7 @@ def test_all_layers_off_keys_nothing(rig, backend, lines):
     assert sorted(idle_by_layer(only_blinks)) == ["blinks"]
 
 
+@pytest.mark.needs_audio
 def test_muting_the_idle_tracks_leaves_the_take_unchanged(rig, backend, lines):
     paths, _ = lines
     take = animate_line(paths["pause"], seed=5)
@@ -173,6 +178,7 @@ def test_muting_the_idle_tracks_leaves_the_take_unchanged(rig, backend, lines):
     assert np.allclose(tuple(rig.pose.bones["eye_L"].rotation_quaternion), (1, 0, 0, 0), atol=1e-6)
 
 
+@pytest.mark.needs_audio
 def test_modal_path_bakes_the_idle_layer(rig, backend):
     """The modal operator's timer ticks and its finish_run (what the UI runs) bake the same layer."""
     scene = bpy.context.scene
@@ -188,6 +194,7 @@ def test_modal_path_bakes_the_idle_layer(rig, backend):
     assert all(action["deeptalk_idle_strength"] == 0.5 for _, _, action in layers.values())
 
 
+@pytest.mark.needs_audio
 def test_farm_path_bakes_the_idle_layer(rig, backend, lines):
     paths, _ = lines
     scene = bpy.context.scene

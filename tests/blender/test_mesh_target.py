@@ -69,6 +69,7 @@ def test_mesh_without_usable_keys_gets_a_clear_message():
     assert "matches an ARKit name" in mesh_target.check_mesh_target(plain)
 
 
+@pytest.mark.needs_audio
 def test_strip_bakes_onto_the_character(character, backend, line, tmp_path):
     set_fps(25)
     strip = add_strip(line["line"], name="line", frame_start=11, trim=(0, 0))
@@ -100,6 +101,7 @@ def test_strip_bakes_onto_the_character(character, backend, line, tmp_path):
     assert np.allclose(table.channel("jawOpen"), jaw_open, atol=1e-5)
 
 
+@pytest.mark.needs_audio
 def test_mapping_gain_controls_and_save_reload(character, backend, line, tmp_path):
     set_fps(25)
     add_strip(line["line"], name="line", frame_start=1, trim=(0, 0))
@@ -127,6 +129,7 @@ def test_mapping_gain_controls_and_save_reload(character, backend, line, tmp_pat
     assert compat.find_fcurve(take.actions, key, 'key_blocks["mouthFunnel"].value') is None
 
 
+@pytest.mark.needs_audio
 def test_failure_leaves_the_scene_byte_identical(character, backend, line):
     set_fps(24)
     add_strip(line["line"], name="good", frame_start=1, trim=(0, 0))
@@ -144,6 +147,7 @@ def test_failure_leaves_the_scene_byte_identical(character, backend, line):
     assert mesh_state(fresh) == before  # not even the automatic mapping was stored
 
 
+@pytest.mark.needs_audio
 def test_takes_seeds_nla_and_replace(character, backend, line):
     set_fps(24)
     add_strip(line["line"], name="line", frame_start=1, trim=(0, 0))
@@ -168,6 +172,7 @@ def test_takes_seeds_nla_and_replace(character, backend, line):
     assert [t.number for t in takes.strip_takes(character, "line")] == [3]
 
 
+@pytest.mark.needs_audio
 def test_cancel_changes_nothing_and_keeps_the_backend(character, backend, line, tmp_path):
     import time
 
