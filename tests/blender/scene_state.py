@@ -121,8 +121,16 @@ def _label(target: bpy.types.ID) -> str:
 
 
 def _props(owner) -> list[tuple[str, str]]:
-    """Custom properties as sorted (name, repr of the plain value)."""
-    return sorted((name, repr(_plain(owner[name]))) for name in owner.keys())
+    """Custom properties as sorted (name, repr of the plain value).
+
+    The storage of a registered property group that holds nothing (Blender 4.5 creates it when
+    the group is first read) is no user data, so it counts as absent."""
+    plain = ((name, _plain(owner[name])) for name in owner.keys())
+    return sorted((name, repr(value)) for name, value in plain if not _unset_group(value))
+
+
+def _unset_group(value) -> bool:
+    return isinstance(value, dict) and all(_unset_group(item) for item in value.values())
 
 
 def _plain(value):
