@@ -71,6 +71,7 @@ def test_mismatched_result_is_refused_and_scene_unchanged(flame_npz, tmp_path):
     assert animate.apply_results(bpy.context.scene, rig, [clip_for(motion_file(tmp_path, ""))], replace=False)
 
 
+@pytest.mark.needs_audio
 def test_backend_model_in_another_basis_is_refused_end_to_end(flame_npz, model_dir, tmp_path, speech_wav):
     """The real backend serving a model whose manifest says flame2020, on a stand-in rig."""
     from blender_addon import compat
