@@ -84,17 +84,23 @@ def mouth_cavity(head: np.ndarray, upper: np.ndarray, lower: np.ndarray, offset:
         index.append(np.arange(len(loop)))
     back = np.array([[0.0, L.MOUTH_Y - 0.004, float(edge[:, 2].max()) - 0.046]])
     vertices = np.concatenate(rings + [back])
+    return Cavity(vertices=vertices, faces=cavity_faces(loop, offset, CAVITY_RINGS),
+                  side=np.concatenate(sides + [np.zeros(1)]), depth=np.concatenate(depths + [np.ones(1)]),
+                  loop_index=np.concatenate(index + [-np.ones(1, np.int64)]).astype(np.int64))
+
+
+def cavity_faces(loop: np.ndarray, offset: int, count: int) -> np.ndarray:
+    """(F, 3) triangles closing a mouth bag: `loop` (the lip edge, V ids), then `count` rings of
+    len(loop) vertices from `offset`, then one back vertex after them."""
     n = len(loop)
-    ids = [loop] + [offset + k * n + np.arange(n) for k in range(CAVITY_RINGS)]
-    centre = offset + CAVITY_RINGS * n
+    ids = [loop] + [offset + k * n + np.arange(n) for k in range(count)]
+    centre = offset + count * n
     faces = []
-    for k in range(CAVITY_RINGS):
+    for k in range(count):
         outer, inner = ids[k], ids[k + 1]
         for i in range(n):
             a, b, c, d = outer[i], outer[(i + 1) % n], inner[i], inner[(i + 1) % n]
             faces += [(a, b, c), (b, d, c)]
     last = ids[-1]
     faces += [(last[i], last[(i + 1) % n], centre) for i in range(n)]
-    return Cavity(vertices=vertices, faces=np.array(faces, np.int64),
-                  side=np.concatenate(sides + [np.zeros(1)]), depth=np.concatenate(depths + [np.ones(1)]),
-                  loop_index=np.concatenate(index + [-np.ones(1, np.int64)]).astype(np.int64))
+    return np.array(faces, np.int64)

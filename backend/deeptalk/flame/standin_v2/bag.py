@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeptalk.flame.standin import layout as L
-from deeptalk.flame.standin.parts import Cavity
+from deeptalk.flame.standin.parts import Cavity, cavity_faces
 from deeptalk.flame.standin_v2.solids import superellipse
 
 # per ring: (depth behind the lip edge, plane z it may not pass, half width, up, down)
@@ -56,19 +56,8 @@ def mouth_bag(head: np.ndarray, upper: np.ndarray, lower: np.ndarray, offset: in
         depths.append(np.full(len(loop), (k + 1) / (count + 1)))
     back = np.array([[0.0, L.MOUTH_Y - 0.002, RINGS[-1][1] - 0.006]])
     vertices = np.concatenate(rings + [back])
-    n = len(loop)
-    ids = [loop] + [offset + k * n + np.arange(n) for k in range(count)]
-    centre = offset + count * n
-    faces = []
-    for k in range(count):
-        outer, inner = ids[k], ids[k + 1]
-        for i in range(n):
-            a, b, c, d = outer[i], outer[(i + 1) % n], inner[i], inner[(i + 1) % n]
-            faces += [(a, b, c), (b, d, c)]
-    last = ids[-1]
-    faces += [(last[i], last[(i + 1) % n], centre) for i in range(n)]
-    return Cavity(vertices=vertices, faces=np.array(faces, np.int64),
+    return Cavity(vertices=vertices, faces=cavity_faces(loop, offset, count),
                   side=np.concatenate([side] * count + [np.zeros(1)]),
                   depth=np.concatenate(depths + [np.ones(1)]),
-                  loop_index=np.concatenate([np.arange(n)] * count + [-np.ones(1, np.int64)]).astype(np.int64))
+                  loop_index=np.concatenate([np.arange(len(loop))] * count + [-np.ones(1, np.int64)]).astype(np.int64))
 
