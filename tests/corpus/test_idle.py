@@ -29,7 +29,7 @@ def test_natural_motion_varies_between_seeds_and_follows_loudness() -> None:
                        accent_component=C["brow_raise"], accent=0.5)
     b = natural_motion(250, 25.0, np.random.default_rng(2), blink_per_min=15, loudness=loud,
                        accent_component=C["brow_raise"], accent=0.5)
-    assert a.exp.shape == (250, 50) and not np.allclose(a.exp, b.exp)
+    assert a.exp.shape == (250, 52) and not np.allclose(a.exp, b.exp)
     assert np.abs(a.exp[:, C["smile"]]).max() < 0.3  # drifts stay subtle
     calm = natural_motion(250, 25.0, np.random.default_rng(1), blink_per_min=15, loudness=loud,
                           accent_component=C["brow_raise"], accent=0.0)

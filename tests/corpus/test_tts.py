@@ -9,9 +9,11 @@ from deeptalk.corpus.emotion_styles import EMOTIONS, sample_style
 from deeptalk.corpus.tts import ClipSpec, RenderConfig, markup, render_clip
 from deeptalk.corpus.voices import VOICE_BY_NAME
 from deeptalk.flame.semantics import COMPONENT_INDEX as C
+from deeptalk.flame.semantics_v2 import INDEX_V2 as C2
 
 TEXT = "Maria said that the brave fox moved away very slowly."
 CLEAN = RenderConfig(p_augment=0.0, p_speed=0.0)
+CLEAN_V1 = RenderConfig(p_augment=0.0, p_speed=0.0, basis="standin-v1", alt_emotions=False)
 
 
 def median_f0(x: np.ndarray, rate: int = 16000) -> float:
@@ -72,12 +74,32 @@ def test_happy_and_surprised_sound_different(clips) -> None:
 
 def test_emotion_is_visible(clips) -> None:
     def mean(e: str, name: str) -> float:
-        return float(clips[e].exp[:, C[name]].mean())
+        return float(clips[e].exp[:, C2[name]].mean())
 
-    for emotion, names in (("happy", ("smile", "cheek_squint")), ("sad", ("inner_brow_raise", "frown")),
-                           ("angry", ("brow_lower", "lip_tighten")), ("surprised", ("brow_raise", "eyes_wide"))):
+    for emotion, names in (("happy", ("smile_L", "cheek_squint_R")), ("sad", ("brow_inner_up_L", "frown_R")),
+                           ("angry", ("brow_down_L", "lip_tighten_R")), ("surprised", ("brow_outer_up_L", "eye_wide_R"))):
         for name in names:
             assert mean(emotion, name) > 0.2 + mean("neutral", name), (emotion, name)
+
+
+def test_head_v1_basis_still_renders() -> None:
+    voice = VOICE_BY_NAME["us_m1"]
+    happy = render_clip(ClipSpec("t", TEXT, 0, voice, "happy", 3, (11, 0)), CLEAN_V1)
+    neutral = render_clip(ClipSpec("t", TEXT, 0, voice, "neutral", 1, (11, 0)), CLEAN_V1)
+    assert happy.alt_exp is None
+    assert happy.exp[:, C["smile"]].mean() > 0.2 + neutral.exp[:, C["smile"]].mean()
+
+
+def test_every_emotion_at_full_strength_on_the_same_lips(clips) -> None:
+    clip = clips["sad"]
+    assert clip.alt_exp.shape == (len(EMOTIONS), *clip.exp.shape) and clip.alt_jaw.shape == (len(EMOTIONS), *clip.jaw.shape)
+    happy, neutral = clip.alt_exp[EMOTIONS.index("happy")], clip.alt_exp[EMOTIONS.index("neutral")]
+    # the override's target: the full smile on this clip's own speech
+    assert happy[:, C2["smile_L"]].mean() > 0.6 > neutral[:, C2["smile_L"]].max() + 0.3
+    # the lips still close on the same bilabials
+    press = C2["lip_press"]
+    assert np.corrcoef(happy[:, press], clip.exp[:, press])[0, 1] > 0.95
+    assert np.corrcoef(clip.alt_jaw[0, :, 0], clip.jaw[:, 0])[0, 1] > 0.9
 
 
 def test_silence_keeps_the_mouth_closed(clips) -> None:
@@ -85,7 +107,7 @@ def test_silence_keeps_the_mouth_closed(clips) -> None:
         start, end = speech_span(clip)
         quiet = list(range(0, int(start * 25) - 3)) + list(range(int(end * 25) + 5, clip.exp.shape[0]))
         assert clip.jaw[quiet, 0].max() < 0.02, emotion
-        assert np.abs(clip.exp[quiet, C["lips_part"]]).max() < 0.05, emotion
+        assert np.abs(clip.exp[quiet, C2["lips_part"]]).max() < 0.05, emotion
 
 
 def test_deterministic_and_speed_rescales_timings() -> None:

@@ -51,3 +51,20 @@ def test_invalid_files(tmp_path: Path, arrays: dict, match: str) -> None:
     (tmp_path / "junk.npz").write_text("not a zip")
     with pytest.raises(ClipFileError):
         load_clip(tmp_path / "junk.npz")
+
+
+def test_alternative_emotion_motion_round_trips(tmp_path) -> None:
+    import numpy as np
+    import pytest
+
+    from deeptalk.data.clipfile import ClipFileError, ClipMotion, load_clip, save_clip
+
+    exp, jaw = np.zeros((6, 50), np.float32), np.zeros((6, 3), np.float32)
+    alt_exp, alt_jaw = np.ones((5, 6, 50), np.float32), np.full((5, 6, 3), 0.1, np.float32)
+    save_clip(tmp_path / "c.npz", ClipMotion(exp=exp, jaw=jaw, fps=25.0, alt_exp=alt_exp, alt_jaw=alt_jaw))
+    back = load_clip(tmp_path / "c.npz")
+    assert back.alt_motion.shape == (5, 6, 53) and np.array_equal(back.alt_exp, alt_exp)
+    with pytest.raises(ClipFileError, match="alt"):
+        ClipMotion(exp=exp, jaw=jaw, fps=25.0, alt_exp=alt_exp[:, :4], alt_jaw=alt_jaw)
+    with pytest.raises(ClipFileError, match="together"):
+        ClipMotion(exp=exp, jaw=jaw, fps=25.0, alt_exp=alt_exp)

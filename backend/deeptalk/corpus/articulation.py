@@ -1,4 +1,4 @@
-"""Phoneme timings -> lip and jaw motion in the stand-in FLAME space, co-articulated.
+"""Phoneme timings -> lip, tongue and jaw motion in the corpus's semantic channels, co-articulated.
 
 Each viseme segment has an articulatory target (jaw opening in radians and lip
 components) and a dominance: how strongly it holds each channel. Dominance is 1 over
@@ -20,13 +20,14 @@ from typing import Sequence
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from deeptalk.corpus.basis_map import SEMANTIC_DIM, SEMANTIC_INDEX, project
 from deeptalk.corpus.phonemes import PhonemeSpan
 from deeptalk.corpus.visemes import VISEME_INDEX, VisemeSegment, viseme_segments
-from deeptalk.flame.semantics import COMPONENT_INDEX, EXPRESSION_DIM
 
 GRID_HZ = 200.0
 CHANNELS: tuple[str, ...] = ("jaw", "lips_part", "lip_press", "lip_pucker", "lip_stretch",
-                             "lower_lip_tuck", "upper_lip_raise", "lip_funnel", "lower_lip_depress")
+                             "lower_lip_tuck", "upper_lip_raise", "lip_funnel", "lower_lip_depress",
+                             "tongue_up", "tongue_back")  # the tongue shows on heads that have one
 _CH = {name: i for i, name in enumerate(CHANNELS)}
 _OPENING = ("jaw", "lips_part", "lower_lip_depress")  # channels scaled by loudness and emotion gain
 
@@ -44,12 +45,12 @@ TARGETS: dict[str, Target] = {
     "sil": Target({}, 1.0, 1.0),
     "PP": Target({"jaw": 0.015, "lip_press": 0.85}, 4.0, 8.0),
     "FF": Target({"jaw": 0.04, "lower_lip_tuck": 0.85, "upper_lip_raise": 0.25}, 3.0, 6.0),
-    "TH": Target({"jaw": 0.07, "lips_part": 0.35}, 2.0, 1.5),
-    "DD": Target({"jaw": 0.06, "lips_part": 0.3}, 1.5, 0.6),
-    "kk": Target({"jaw": 0.09, "lips_part": 0.3}, 1.0, 0.5),
+    "TH": Target({"jaw": 0.07, "lips_part": 0.35, "tongue_up": 0.35}, 2.0, 1.5),
+    "DD": Target({"jaw": 0.06, "lips_part": 0.3, "tongue_up": 0.8}, 1.5, 0.6),
+    "kk": Target({"jaw": 0.09, "lips_part": 0.3, "tongue_back": 0.7}, 1.0, 0.5),
     "CH": Target({"jaw": 0.05, "lip_funnel": 0.75, "lip_pucker": 0.35, "lips_part": 0.3}, 2.5, 4.0),
     "SS": Target({"jaw": 0.03, "lip_stretch": 0.3, "lips_part": 0.25}, 2.5, 2.0),
-    "nn": Target({"jaw": 0.07, "lips_part": 0.25}, 1.0, 0.5),
+    "nn": Target({"jaw": 0.07, "lips_part": 0.25, "tongue_up": 0.7}, 1.0, 0.5),
     "RR": Target({"jaw": 0.07, "lip_pucker": 0.45, "lip_funnel": 0.25, "lips_part": 0.2}, 1.0, 3.0),
     "aa": Target({"jaw": 0.27, "lips_part": 0.55, "lower_lip_depress": 0.25}, 3.0, 2.0),
     "E": Target({"jaw": 0.15, "lips_part": 0.45, "lip_stretch": 0.2}, 2.5, 1.5),
@@ -76,10 +77,15 @@ _REST_DOMINANCE = 0.02
 
 @dataclass(frozen=True)
 class Articulation:
-    """Lip and jaw motion: `exp (T, 50)` (articulatory components only) and `jaw (T, 3)` axis-angle."""
+    """Lip, tongue and jaw motion: `semantic (T, 52)` channels (`corpus.basis_map`) and `jaw (T, 3)`
+    axis-angle; `exp` is the semantic track in head v1's basis."""
 
-    exp: np.ndarray
+    semantic: np.ndarray
     jaw: np.ndarray
+
+    @property
+    def exp(self) -> np.ndarray:
+        return project(self.semantic, "standin-v1")
 
 
 def _target_matrix(segments: Sequence[VisemeSegment]) -> tuple[np.ndarray, np.ndarray]:
@@ -160,13 +166,13 @@ def articulate(phonemes: Sequence[PhonemeSpan], *, n_frames: int, fps: float = 2
         track = (weights * values[:, None, :]).sum(axis=0) / total  # (G, C)
     track = gaussian_filter1d(track, sigma=0.015 * GRID_HZ, axis=0, mode="nearest")  # 15 ms
     frames = _box_average(track, grid, n_frames, fps)  # (T, C)
-    exp = np.zeros((n_frames, EXPRESSION_DIM), dtype=np.float32)  # (T, 50)
+    semantic = np.zeros((n_frames, SEMANTIC_DIM), dtype=np.float32)  # (T, 52)
     for name, i in _CH.items():
         if name != "jaw":
-            exp[:, COMPONENT_INDEX[name]] = frames[:, i]
+            semantic[:, SEMANTIC_INDEX[name]] = frames[:, i]
     jaw = np.zeros((n_frames, 3), dtype=np.float32)  # (T, 3) rotation about X opens the mouth
     jaw[:, 0] = frames[:, _CH["jaw"]]
-    return Articulation(exp=exp, jaw=jaw)
+    return Articulation(semantic=semantic, jaw=jaw)
 
 
 def _merge_pauses(segments: list[VisemeSegment]) -> list[VisemeSegment]:

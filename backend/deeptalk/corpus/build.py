@@ -123,7 +123,7 @@ def _render_and_write(job: _Job) -> ClipRecord:
     save_clip(clips / f"{spec.clip_id}.npz", ClipMotion(
         exp=clip.exp, jaw=clip.jaw, fps=job.render.fps, visemes=clip.visemes,
         emotion=EMOTION_INDEX[spec.emotion], intensity=spec.intensity, speaker=spec.voice.name,
-        sentence=spec.sentence))
+        sentence=spec.sentence, alt_exp=clip.alt_exp, alt_jaw=clip.alt_jaw))
     return ClipRecord(id=spec.clip_id, audio=f"clips/{spec.clip_id}.wav", motion=f"clips/{spec.clip_id}.npz",
                       speaker=spec.voice.name, emotion=spec.emotion, intensity=spec.intensity, split=job.split,
                       sentence=spec.sentence, text=spec.text, frames=int(clip.exp.shape[0]),
@@ -160,7 +160,7 @@ def build_corpus(out_dir: str | Path, *, profile: str | CorpusProfile = "default
     bar.close()
     info = DatasetInfo(emotions=EMOTIONS, fps=prof.render.fps, sample_rate=prof.render.sample_rate,
                        source="synthetic-espeak-ng", held_out_sentences=True,
-                       extra={"profile": prof.name, "seed": seed,
+                       extra={"profile": prof.name, "seed": seed, "basis": prof.render.basis,
                               "voices": {s: list(prof.voices[s]) for s in SPLITS},
                               "render": json.loads(json.dumps(asdict(prof.render)))})
     write_dataset(out, info, records)

@@ -5,7 +5,10 @@ rng)` draws one clip's style: the intensity (1..3) sets a base strength, a share
 random factor and separate jitters scale the voice and the face, and each expression
 component gets its own jitter, so equal labels give a spread of faces and voices (the
 probabilistic emotion space has real uncertainty to model). Expression offsets are in
-the stand-in head's named components (`deeptalk.flame.semantics`).
+the basis of the head the corpus is rendered for: head v1's named components
+(`deeptalk.flame.semantics`, the `expression` table below) or head v2's FACS poses
+(`deeptalk.flame.semantics_v2.EMOTION_POSES_V2`). `full_style` is an emotion at full
+strength with no randomness in the face: the target of the emotion override.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from deeptalk.flame.semantics import COMPONENT_INDEX, EXPRESSION_DIM
+from deeptalk.flame.semantics_v2 import EMOTION_POSES_V2, INDEX_V2
 
 EMOTIONS: tuple[str, ...] = ("neutral", "happy", "sad", "angry", "surprised")
 EMOTION_INDEX: dict[str, int] = {name: i for i, name in enumerate(EMOTIONS)}
@@ -91,7 +95,7 @@ class ClipStyle:
     intensity: int
     face_strength: float
     voice_strength: float
-    expression: np.ndarray  # (50,) float32 offsets
+    expression: np.ndarray  # (50,) float32 offsets in the corpus basis
     jaw_offset: float
     articulation_gain: float  # multiplier, 1 = neutral
     rate_factor: float  # multiplier of the voice's words per minute
@@ -110,8 +114,25 @@ class ClipStyle:
     accent: float
 
 
-def sample_style(emotion: str, intensity: int, rng: np.random.Generator) -> ClipStyle:
-    """Draw one clip's style for `emotion` at `intensity` (1..3)."""
+def _expression(emotion: str, basis: str) -> tuple[tuple[int, float], ...]:
+    """(component index, full-strength offset) of an emotion's face in `basis`."""
+    if basis == "standin-v1":
+        return tuple((COMPONENT_INDEX[name], value) for name, value in STYLES[emotion].expression)
+    if basis == "standin-v2":
+        return tuple((INDEX_V2[name], value) for name, value in EMOTION_POSES_V2[emotion].items() if name != "jaw")
+    raise ValueError(f"no emotion faces for basis {basis!r}")
+
+
+def full_expression(emotion: str, basis: str = "standin-v1") -> np.ndarray:
+    """(50,) float32: the emotion's face at full strength (1.0), no jitter."""
+    expression = np.zeros(EXPRESSION_DIM, dtype=np.float32)
+    for index, value in _expression(emotion, basis):
+        expression[index] = value
+    return expression
+
+
+def sample_style(emotion: str, intensity: int, rng: np.random.Generator, basis: str = "standin-v1") -> ClipStyle:
+    """Draw one clip's style for `emotion` at `intensity` (1..3), its face in `basis`."""
     if emotion not in STYLES:
         raise ValueError(f"unknown emotion {emotion!r}; choose from {EMOTIONS}")
     if intensity not in INTENSITY_STRENGTH:
@@ -121,8 +142,8 @@ def sample_style(emotion: str, intensity: int, rng: np.random.Generator) -> Clip
     face = float(np.clip(shared * rng.uniform(0.85, 1.15), 0.0, 1.4))
     voice = float(np.clip(shared * rng.uniform(0.85, 1.15), 0.0, 1.4))
     expression = np.zeros(EXPRESSION_DIM, dtype=np.float32)  # (50,)
-    for name, value in style.expression:
-        expression[COMPONENT_INDEX[name]] = value * face * rng.uniform(0.75, 1.25)
+    for index, value in _expression(emotion, basis):
+        expression[index] = value * face * rng.uniform(0.75, 1.25)
     return ClipStyle(
         emotion=emotion, intensity=intensity, face_strength=face, voice_strength=voice,
         expression=expression,

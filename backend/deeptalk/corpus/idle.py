@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from deeptalk.flame.semantics import COMPONENT_INDEX, EXPRESSION_DIM
+from deeptalk.corpus.basis_map import SEMANTIC_DIM, SEMANTIC_INDEX
 
 _GRID_HZ = 200.0
 # (component, std of its slow drift); detail_30..49 add a faint texture
@@ -27,7 +27,7 @@ DRIFTS: tuple[tuple[str, float], ...] = (
 
 @dataclass(frozen=True)
 class NaturalMotion:
-    exp: np.ndarray  # (T, 50) offsets
+    exp: np.ndarray  # (T, 52) offsets in the corpus's semantic channels (`corpus.basis_map`)
     blink: np.ndarray  # (T,) eyelid closure in [0, 1]
 
 
@@ -68,20 +68,20 @@ def accent_track(loudness: np.ndarray, fps: float) -> np.ndarray:
 
 
 def natural_motion(n_frames: int, fps: float, rng: np.random.Generator, *, blink_per_min: float,
-                   loudness: np.ndarray | None = None, accent_component: int = COMPONENT_INDEX["brow_raise"],
+                   loudness: np.ndarray | None = None, accent_component: int = SEMANTIC_INDEX["brow_raise"],
                    accent: float = 0.0) -> NaturalMotion:
     """Blinks + slow drifts + audio-driven accents for one clip.
 
     loudness: (T,) per-frame loudness in [0, 1] (see `frame_loudness`); drives the accents.
     """
-    exp = np.zeros((n_frames, EXPRESSION_DIM), dtype=np.float32)  # (T, 50)
+    exp = np.zeros((n_frames, SEMANTIC_DIM), dtype=np.float32)  # (T, 52)
     for name, std in DRIFTS:
-        exp[:, COMPONENT_INDEX[name]] += std * rng.uniform(0.5, 1.5) * smooth_noise(
+        exp[:, SEMANTIC_INDEX[name]] += std * rng.uniform(0.5, 1.5) * smooth_noise(
             n_frames, fps, rng, rng.uniform(0.4, 1.2))
     if loudness is not None and accent != 0.0:
         exp[:, accent_component] += accent * accent_track(np.asarray(loudness, np.float32), fps)
     blink = blink_track(n_frames, fps, rng, blink_per_min)
-    exp[:, COMPONENT_INDEX["eyes_close"]] += blink
+    exp[:, SEMANTIC_INDEX["eyes_close"]] += blink
     return NaturalMotion(exp=exp, blink=blink)
 
 

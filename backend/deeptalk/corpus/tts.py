@@ -8,9 +8,11 @@ function of its spec and seed):
 3. voice-quality effects (tremolo, breathiness, harshness, brightness) and a level;
 4. optional speed perturbation (timings rescaled), resampling to 16 kHz, silence
    padding to a whole number of frames (S = T * 640);
-5. motion = articulation (visemes, co-articulated) + emotion expression + natural
-   motion (blinks, drifts, accents); audio augmentation comes last, so the motion
-   follows the clean speech.
+5. motion = articulation (visemes, co-articulated) + natural motion (blinks, drifts,
+   accents), composed in the corpus's semantic channels and projected into the head's
+   basis (`corpus.basis_map`), + the emotion's face in that basis; the same clip is also
+   composed with every emotion at full strength (`alt_exp`, the override's targets);
+   audio augmentation comes last, so the motion follows the clean speech.
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ from deeptalk.audio import SAMPLE_RATE, resample
 from deeptalk.corpus.articulation import articulate
 from deeptalk.corpus.augment import (AugmentConfig, augment, colored_noise, filter_sos, limit_peak, rms,
                                      shelf_sos)
-from deeptalk.corpus.emotion_styles import ClipStyle, sample_style
+from deeptalk.corpus.basis_map import BASES, BLINKS, EYES_WIDE, MOUTH_OPEN, SEMANTIC_INDEX, project
+from deeptalk.corpus.emotion_styles import EMOTIONS, STYLES, ClipStyle, full_expression, sample_style
 from deeptalk.corpus.idle import natural_motion, smooth_noise, frame_loudness
 from deeptalk.corpus.phonemes import PhonemeSpan, Prosody, espeak
 from deeptalk.corpus.visemes import frame_visemes
 from deeptalk.corpus.voices import Voice
-from deeptalk.flame.semantics import COMPONENT_INDEX
 
 FPS = 25.0
 _SPEECH_DBFS = -20.0
@@ -47,8 +49,12 @@ class RenderConfig:
     speed: tuple[float, float] = (0.92, 1.08)
     p_augment: float = 0.5
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+    basis: str = "standin-v2"  # the head whose expression basis the motion is written in
+    alt_emotions: bool = True  # also write each clip's face with every emotion at full strength
 
     def __post_init__(self) -> None:
+        if self.basis not in BASES:
+            raise ValueError(f"basis must be one of {BASES}, got {self.basis!r}")
         if (self.sample_rate / self.fps) % 1:
             raise ValueError("sample_rate / fps must be a whole number of samples per frame")
         if not (0 <= self.p_speed <= 1 and 0 <= self.p_augment <= 1):
@@ -78,6 +84,8 @@ class RenderedClip:
     style: ClipStyle
     speed: float
     augmented: bool
+    alt_exp: np.ndarray | None = None  # (E, T, 50): the clip with each emotion at full strength
+    alt_jaw: np.ndarray | None = None  # (E, T, 3)
 
 
 def markup(text: str, style: ClipStyle, rng: np.random.Generator) -> str:
@@ -149,7 +157,7 @@ def _speech_activity(phonemes: tuple[PhonemeSpan, ...], n_frames: int, fps: floa
 def render_clip(spec: ClipSpec, config: RenderConfig = RenderConfig()) -> RenderedClip:
     """Speech + motion for one clip (deterministic in `spec.seed`)."""
     rng = np.random.default_rng(list(spec.seed))
-    style = sample_style(spec.emotion, spec.intensity, rng)
+    style = sample_style(spec.emotion, spec.intensity, rng, config.basis)
     v = spec.voice
     prosody = Prosody(rate_wpm=int(np.clip(round(v.rate_wpm * style.rate_factor * rng.uniform(0.95, 1.05)), 80, 450)),
                       pitch=int(np.clip(v.pitch + style.pitch + rng.integers(-3, 4), 0, 100)),
@@ -171,27 +179,48 @@ def render_clip(spec: ClipSpec, config: RenderConfig = RenderConfig()) -> Render
     phonemes = tuple(replace(p, start_s=offset + p.start_s / speed, end_s=offset + p.end_s / speed)
                      for p in synth.phonemes)
 
-    art = articulate(phonemes, n_frames=n_frames, fps=config.fps, samples=clean,
-                     sample_rate=config.sample_rate, gain=style.articulation_gain)
     loudness = frame_loudness(clean, config.sample_rate, n_frames, config.fps)
     natural = natural_motion(n_frames, config.fps, rng, blink_per_min=style.blink_per_min, loudness=loudness,
                              accent_component=style.accent_component, accent=style.accent)
     envelope = _emotion_envelope(n_frames, config.fps, rng)  # (T,)
     activity = _speech_activity(phonemes, n_frames, config.fps)  # (T,)
-    emotion = style.expression[None, :] * envelope[:, None]  # (T, 50)
-    mouth_open = [COMPONENT_INDEX["lips_part"], COMPONENT_INDEX["lower_lip_depress"]]
-    emotion[:, mouth_open] *= activity[:, None]  # the mouth rests closed in silence
-    exp = art.exp + emotion + natural.exp  # (T, 50)
-    exp[:, COMPONENT_INDEX["eyes_wide"]] *= 1.0 - natural.blink
-    eyes = COMPONENT_INDEX["eyes_close"]
-    exp[:, eyes] = np.minimum(exp[:, eyes], 1.0)
-    jaw = art.jaw.copy()  # (T, 3)
-    jaw[:, 0] += style.jaw_offset * envelope * activity
-    exp = np.clip(exp, -1.5, 1.5).astype(np.float32)
-    jaw[:, 0] = np.clip(jaw[:, 0], 0.0, 0.35)  # realistic widest opening
+
+    def face(gain: float, expression: np.ndarray, jaw_offset: float) -> tuple[np.ndarray, np.ndarray]:
+        art = articulate(phonemes, n_frames=n_frames, fps=config.fps, samples=clean,
+                         sample_rate=config.sample_rate, gain=gain)
+        return compose_face(art.semantic, art.jaw, natural.exp, natural.blink, expression, jaw_offset,
+                            envelope, activity, config.basis)
+
+    exp, jaw = face(style.articulation_gain, style.expression, style.jaw_offset)
+    alt_exp = alt_jaw = None
+    if config.alt_emotions:  # the same clip with each emotion at full strength: the override's targets
+        alts = [face(1.0 + STYLES[e].articulation_gain, full_expression(e, config.basis), STYLES[e].jaw_offset)
+                for e in EMOTIONS]
+        alt_exp = np.stack([a[0] for a in alts])  # (E, T, 50)
+        alt_jaw = np.stack([a[1] for a in alts])  # (E, T, 3)
 
     augmented = rng.random() < config.p_augment
     audio = augment(clean, config.sample_rate, rng, config.augment) if augmented else clean
-    return RenderedClip(audio=audio.astype(np.float32), exp=exp, jaw=jaw.astype(np.float32),
+    return RenderedClip(audio=audio.astype(np.float32), exp=exp, jaw=jaw,
                         visemes=frame_visemes(phonemes, n_frames, config.fps), phonemes=phonemes,
-                        style=style, speed=speed, augmented=augmented)
+                        style=style, speed=speed, augmented=augmented, alt_exp=alt_exp, alt_jaw=alt_jaw)
+
+
+def compose_face(semantic: np.ndarray, jaw: np.ndarray, natural: np.ndarray, blink: np.ndarray,
+                 expression: np.ndarray, jaw_offset: float, envelope: np.ndarray, activity: np.ndarray,
+                 basis: str) -> tuple[np.ndarray, np.ndarray]:
+    """Articulation + natural motion (semantic channels) and an emotion face (in `basis`) -> the
+    clip's `exp (T, 50)` in `basis` and `jaw (T, 3)`."""
+    semantic = semantic + natural  # (T, 52)
+    semantic[:, SEMANTIC_INDEX["eyes_wide"]] *= 1.0 - blink
+    exp = project(semantic, basis)  # (T, 50)
+    emotion = expression[None, :] * envelope[:, None]  # (T, 50)
+    emotion[:, list(MOUTH_OPEN[basis])] *= activity[:, None]  # the mouth rests closed in silence
+    emotion[:, list(EYES_WIDE[basis])] *= (1.0 - blink)[:, None]
+    exp = exp + emotion
+    lids = list(BLINKS[basis])
+    exp[:, lids] = np.minimum(exp[:, lids], 1.0)
+    jaw = jaw.copy()  # (T, 3)
+    jaw[:, 0] += jaw_offset * envelope * activity
+    jaw[:, 0] = np.clip(jaw[:, 0], 0.0, 0.35)  # realistic widest opening
+    return np.clip(exp, -1.5, 1.5).astype(np.float32), jaw.astype(np.float32)

@@ -2,7 +2,9 @@
 
 Keys: `exp (T, 50) float32`, `jaw (T, 3) float32` (axis-angle, radians), `fps ()`,
 optional `visemes (T,) int64`, `emotion ()` int, `intensity ()` int, `speaker ()` str,
-`sentence ()` int. Files are written with fixed zip timestamps, so the same arrays
+`sentence ()` int, optional `alt_exp (E, T, 50)` / `alt_jaw (E, T, 3)`: the same clip's face
+with each of the dataset's E emotions at full strength instead of its own (synthetic corpora
+write them; the generator learns the emotion override from them). Files are written with fixed zip timestamps, so the same arrays
 always give the same bytes, and are read with `allow_pickle=False`.
 """
 
@@ -35,9 +37,20 @@ class ClipMotion:
     intensity: int | None = None
     speaker: str | None = None
     sentence: int | None = None
+    alt_exp: np.ndarray | None = None  # (E, T, 50) float32
+    alt_jaw: np.ndarray | None = None  # (E, T, 3) float32
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
+        if (self.alt_exp is None) != (self.alt_jaw is None):
+            raise ClipFileError("alt_exp and alt_jaw come together")
+        if self.alt_exp is not None:
+            alt_exp, alt_jaw = np.asarray(self.alt_exp), np.asarray(self.alt_jaw)
+            if alt_exp.ndim != 3 or alt_exp.shape[1:] != exp.shape or alt_jaw.shape != (*alt_exp.shape[:2], JAW_DIM):
+                raise ClipFileError(f"need alt_exp (E, {exp.shape[0]}, {EXPRESSION_DIM}) and alt_jaw "
+                                    f"(E, {exp.shape[0]}, {JAW_DIM}); got {alt_exp.shape} and {alt_jaw.shape}")
+            if not (np.isfinite(alt_exp).all() and np.isfinite(alt_jaw).all()):
+                raise ClipFileError("alternative-emotion motion contains NaN or inf")
         if exp.ndim != 2 or exp.shape[1] != EXPRESSION_DIM or jaw.shape != (exp.shape[0], JAW_DIM):
             raise ClipFileError(f"need exp (T, {EXPRESSION_DIM}) and jaw (T, {JAW_DIM}); "
                                 f"got {exp.shape} and {jaw.shape}")
@@ -58,6 +71,13 @@ class ClipMotion:
     def motion(self) -> np.ndarray:
         """(T, 53) float32: exp then jaw."""
         return np.concatenate([self.exp, self.jaw], axis=1).astype(np.float32)
+
+    @property
+    def alt_motion(self) -> np.ndarray | None:
+        """(E, T, 53) float32 or None: the clip's motion with each emotion at full strength."""
+        if self.alt_exp is None or self.alt_jaw is None:
+            return None
+        return np.concatenate([self.alt_exp, self.alt_jaw], axis=2).astype(np.float32)
 
 
 def write_npz(path: str | os.PathLike[str], arrays: dict[str, np.ndarray]) -> None:
@@ -88,6 +108,9 @@ def save_clip(path: str | os.PathLike[str], clip: ClipMotion) -> None:
             arrays[key] = np.asarray(int(value), np.int64)
     if clip.speaker is not None:
         arrays["speaker"] = np.asarray(str(clip.speaker))
+    if clip.alt_exp is not None and clip.alt_jaw is not None:
+        arrays["alt_exp"] = np.asarray(clip.alt_exp, np.float32)
+        arrays["alt_jaw"] = np.asarray(clip.alt_jaw, np.float32)
     write_npz(path, arrays)
 
 
@@ -108,6 +131,8 @@ def load_clip(path: str | os.PathLike[str]) -> ClipMotion:
                 intensity=int(scalars["intensity"]) if "intensity" in scalars else None,
                 speaker=str(scalars["speaker"]) if "speaker" in scalars else None,
                 sentence=int(scalars["sentence"]) if "sentence" in scalars else None,
+                alt_exp=data["alt_exp"].astype(np.float32) if "alt_exp" in data.files else None,
+                alt_jaw=data["alt_jaw"].astype(np.float32) if "alt_jaw" in data.files else None,
             )
     except ClipFileError:
         raise
