@@ -43,8 +43,11 @@ def tiny_audio_config() -> AudioBackboneConfig:
                                pos_conv_kernel=8, pos_conv_groups=2, dropout=0.0)
 
 
-def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> PresetConfigs:
-    """Configs that fit together (emotion size, codebooks, FER classes) for one preset."""
+def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8,
+                   articulation: tuple[int, ...] = ARTICULATION_CHANNELS) -> PresetConfigs:
+    """Configs that fit together (emotion size, codebooks, FER classes) for one preset.
+    `articulation`: the motion channels that shape speech on the training head (what the
+    default lip-reader reads; `flame.semantics[_v2]`)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     if preset == "paper":
@@ -59,7 +62,7 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8) -> Pr
     else:
         fer = FerConfig(num_classes=num_emotions)
         dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"))  # hears prosody within a CPU budget
-        lipreader = LipReaderConfig(num_classes=len(VISEMES), read_channels=ARTICULATION_CHANNELS)
+        lipreader = LipReaderConfig(num_classes=len(VISEMES), read_channels=articulation)
         # log-mel: phonetic detail within a CPU budget; min_std -46 dBFS: room tone in pauses stays quiet
         content_audio = AudioBackboneConfig(kind="mel", min_std=0.005) if preset == "default" \
             else AudioBackboneConfig(min_std=0.005)

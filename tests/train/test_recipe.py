@@ -40,6 +40,9 @@ def test_recipe_writes_a_working_model_and_resumes(tiny_corpus, tmp_path):
     model_dir = run_recipe(TINY, work, tmp_path / "model")
     manifest = json.loads((model_dir / "manifest.json").read_text())
     assert manifest["model_id"] == "tiny-recipe" and manifest["info"]["trained"] is True
+    # the tiny corpus is rendered for head v2: the model says so, and trained through that head
+    assert manifest["flame_basis"] == "standin-v2" and manifest["flame"] == "standin-v2"
+    assert json.loads((work / "generator_stage1" / "config.json").read_text())["flame"].endswith("standin-v2/standin.npz")
     pipeline = Pipeline.load(model_dir, device="cpu")
     audio = ClipBank.load(tiny_corpus, ("test",)).clips[0].audio
     result = pipeline.animate(audio, takes=2, temperature_top=1.0, seed=5)

@@ -39,6 +39,7 @@ class Clip:
     emotion: int
     intensity: int
     speaker: int
+    alt_motion: np.ndarray | None = None  # (E, T, 53) the clip with each emotion at full strength
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Batch:
     intensity: torch.Tensor  # (B,) int64
     speaker: torch.Tensor    # (B,) int64
     clip_index: torch.Tensor  # (B,) int64
+    alt_motion: torch.Tensor | None = None  # (B, E, T, 53) float32 when every clip of the bank has it
 
 
 class ClipBank:
@@ -82,11 +84,13 @@ class ClipBank:
                 log.warning("skipping clip %s: only %d frames", record.id, frames)
                 continue
             visemes = visemes if visemes is not None else np.full(frames, IGNORE)
+            alt = stored.alt_motion if abs(stored.fps - MOTION_FPS) <= 1e-6 else None  # (E, T, 53)
             clips.append(Clip(id=record.id, audio=audio[:frames * SAMPLES_PER_FRAME].astype(np.float32),
                               motion=np.asarray(motion[:frames], np.float32),
                               visemes=np.asarray(visemes[:frames], np.int64),
                               emotion=info.emotions.index(record.emotion), intensity=record.intensity,
-                              speaker=names.index(record.speaker) if record.speaker in names else 0))
+                              speaker=names.index(record.speaker) if record.speaker in names else 0,
+                              alt_motion=None if alt is None else np.asarray(alt[:, :frames], np.float32)))
         log.info("loaded %d clips (%s) from %s", len(clips), "+".join(splits), root)
         return cls(clips, tuple(info.emotions), names)
 
@@ -104,6 +108,11 @@ class ClipBank:
         standardizer.fit(torch.from_numpy(self.all_frames()))
         return standardizer.std.clone()
 
+    @property
+    def has_alt_motion(self) -> bool:
+        """Whether every clip carries its motion at each emotion's full strength."""
+        return all(c.alt_motion is not None for c in self.clips)
+
     def windows(self, *, batch_size: int, frames: int, generator: torch.Generator) -> Batch:
         """Random `frames`-long aligned audio/motion windows (clips shorter than that are padded by
         repeating their last frame and zero audio; their visemes there are IGNORE)."""
@@ -111,6 +120,7 @@ class ClipBank:
         audio = np.zeros((batch_size, frames * SAMPLES_PER_FRAME), np.float32)
         motion = np.zeros((batch_size, frames, 53), np.float32)
         visemes = np.full((batch_size, frames), IGNORE, np.int64)
+        alt = np.zeros((batch_size, len(self.emotions), frames, 53), np.float32) if self.has_alt_motion else None
         for row, index in enumerate(picks):
             clip = self.clips[index]
             total = clip.motion.shape[0]
@@ -119,6 +129,9 @@ class ClipBank:
             motion[row, :take] = clip.motion[start:start + take]
             motion[row, take:] = clip.motion[start + take - 1]
             visemes[row, :take] = clip.visemes[start:start + take]
+            if alt is not None:
+                alt[row, :, :take] = clip.alt_motion[:, start:start + take]
+                alt[row, :, take:] = clip.alt_motion[:, start + take - 1:start + take]
             a0 = start * SAMPLES_PER_FRAME
             audio[row, :take * SAMPLES_PER_FRAME] = clip.audio[a0:a0 + take * SAMPLES_PER_FRAME]
         labels = [self.clips[i] for i in picks]
@@ -127,7 +140,8 @@ class ClipBank:
                      emotion=torch.tensor([c.emotion for c in labels]),
                      intensity=torch.tensor([c.intensity for c in labels]),
                      speaker=torch.tensor([c.speaker for c in labels]),
-                     clip_index=torch.tensor(picks))
+                     clip_index=torch.tensor(picks),
+                     alt_motion=None if alt is None else torch.from_numpy(alt))
 
     def stream(self, *, batch_size: int, frames: int, seed: int, rank: int = 0):
         """Endless iterator of `windows` (a different stream per DDP rank)."""

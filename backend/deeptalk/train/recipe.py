@@ -13,8 +13,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from deeptalk.corpus.build import build_corpus
+from deeptalk.data.manifest import read_dataset
+from deeptalk.flame.semantics import ARTICULATION_CHANNELS
+from deeptalk.flame.semantics_v2 import ARTICULATION_CHANNELS_V2
 from deeptalk.model_dir import write_model_dir
 from deeptalk.model_presets import preset_configs
+from deeptalk.paths import STANDIN_FOLDERS, standin_flame_file
 from deeptalk.models.checkpoint import load_checkpoint
 from deeptalk.models.dee import DEE, DeeConfig
 from deeptalk.models.fer import FerClassifier, FerConfig
@@ -43,7 +47,7 @@ class RecipeConfig:
     device: str = "auto"
     steps_scale: float = 1.0
     budget_scale: float = 1.0
-    model_id: str = "deeptalk-default-v1"
+    model_id: str = "deeptalk-default-v3"
     generator_stage2_steps: int = 300
     batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
     budget_fer: float = 90.0
@@ -61,6 +65,12 @@ def _scaled(loop: LoopConfig, scale: float, steps: int | None = None, seconds: f
                    checkpoint_every=max(1, min(loop.checkpoint_every, total)))
 
 
+def corpus_basis(corpus: Path) -> str:
+    """The stand-in basis a synthetic corpus was rendered in (corpora before bases: `standin-v1`)."""
+    info, _ = read_dataset(corpus)
+    return str((info.extra or {}).get("basis", "standin-v1"))
+
+
 def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     """Run (or resume) every stage; write the model directory to `model_out`."""
     began = time.monotonic()
@@ -70,8 +80,12 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
         log.info("stage corpus: building the %s corpus", config.corpus_profile)
         build_corpus(corpus, profile=config.corpus_profile, seed=config.seed, overwrite=True)
     train, val = ClipBank.load(corpus, ("train",)), ClipBank.load(corpus, ("val",))
+    basis = corpus_basis(corpus)
+    flame = str(standin_flame_file(basis))
+    articulation = ARTICULATION_CHANNELS_V2 if basis == "standin-v2" else ARTICULATION_CHANNELS
+    log.info("corpus basis %s: training through %s", basis, flame)
     sizes = preset_configs(config.preset, num_emotions=len(train.emotions),
-                           num_styles=max(8, len(train.speakers)))
+                           num_styles=max(8, len(train.speakers)), articulation=articulation)
     s, dev = config.steps_scale, config.device
 
     def b(seconds: float) -> float:
@@ -105,12 +119,13 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
         replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, seconds=b(config.budget_dee))), fer, train, val, out))
     # the prior keeps most carefully what the lip-reader reads (the lip components and the jaw)
-    vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev, parameter_channels=sizes.lipreader.read_channels)
+    vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev, parameter_channels=sizes.lipreader.read_channels,
+                              flame=flame)
     vq_cfg = replace(vq_cfg, batch_size=batch(vq_cfg.batch_size))
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
         replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))
     prototypes = build_prototypes(dee, train)
-    gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev)
+    gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev, flame=flame)
     gen_cfg = replace(gen_cfg, batch_size=batch(gen_cfg.batch_size))
     frozen = dict(dee=dee, prior=prior, lipreader=lipreader, prototypes=prototypes, train=train, val=val)
     stage1 = stage("generator_stage1", Generator, GeneratorConfig, lambda out: train_generator(
@@ -122,7 +137,7 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
         out=out, init=stage1, **frozen))
     write_model_dir(model_out, model_id=config.model_id, emotions=train.emotions, dee=dee.eval(),
                     thvqvae=prior.eval(), generator=generator.eval(), fer=fer.eval(), lipreader=lipreader.eval(),
-                    prototypes=prototypes, half=True,
+                    prototypes=prototypes, half=True, flame=STANDIN_FOLDERS[basis], flame_basis=basis,
                     info={"preset": config.preset, "trained": True, "recipe": asdict(config),
                           "train_clips": len(train), "speakers": list(train.speakers),
                           "stage_seconds": timings, "total_seconds": round(time.monotonic() - began, 1)})

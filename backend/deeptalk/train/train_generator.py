@@ -9,6 +9,13 @@ generator has one and the data has labels: phonetic supervision for a content en
 from scratch).
 Stage 2 (initialised from stage 1) adds the emotion-swap and swapped lip terms.
 
+Emotion override (ours, where the corpus has each clip at every emotion's full strength,
+`Batch.alt_motion`): a fraction `override_rate` of each batch is steered the way inference
+steers an override, z = normalize((1 - w) z_speech + w prototype_k), with w = 1 half of the
+time and uniform in [0, 1] otherwise, and its target is the matching blend
+(1 - w) own motion + w motion at emotion k. The generator cannot ignore the emotion vector
+(the same audio asks for five faces), and the override weight is monotone by construction.
+
 The speech emotion of each training clip is read once, the way inference reads it
 (`deeptalk.emotion_track.read_emotion`), and sampled with `alpha` every step.
 """
@@ -56,12 +63,15 @@ class GeneratorTrainConfig:
     # the mouth terms use the mouth vertices among them (`common.flame_layer`, `common.mouth_ids`)
     vertex_stride: int = 32
     vertex_regions: tuple[str, ...] = ("lips",)
+    override_rate: float = 0.5  # share of each batch trained on an emotion override (needs alt motion)
     flame: str | None = None
     device: str = "auto"
 
     def __post_init__(self) -> None:
         if self.stage not in (1, 2):
             raise ValueError("stage must be 1 or 2")
+        if not 0.0 <= self.override_rate <= 1.0:
+            raise ValueError("override_rate must be in [0, 1]")
         if isinstance(self.model, dict):
             object.__setattr__(self, "model", GeneratorConfig(**self.model))
         if isinstance(self.weights, dict):
@@ -106,11 +116,18 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         log.info("the generator has no content classifier (content_classes = 0): no content_viseme term")
         weights["content_viseme"] = 0.0
 
-    def terms_for(net, batch, emotion_bank, tau, alpha):
+    steer = torch.from_numpy(prototypes.mean).to(device), torch.from_numpy(prototypes.logvar).to(device)
+    override_rate = config.override_rate if train.has_alt_motion else 0.0
+    if config.override_rate and not override_rate:
+        log.info("the corpus has no motion at each emotion's full strength: no emotion-override training")
+
+    def terms_for(net, batch, emotion_bank, tau, alpha, rate=0.0):
         audio, motion = batch.audio.to(device), batch.motion.to(device)
         idx = batch.clip_index
         speech = GaussianEmbedding(emotion_bank.mean[idx].to(device), emotion_bank.logvar[idx].to(device))
         z = sample_embedding(speech, alpha, noise if alpha else None)
+        if rate and batch.alt_motion is not None:
+            motion, speech, z = override_rows(batch.alt_motion.to(device), motion, speech, z, steer, rate, noise)
         style = batch.speaker.to(device).clamp_max(config.model.num_styles - 1)
         gen = unwrap_model(net)
         content = gen.content(audio, motion.shape[1])
@@ -135,7 +152,7 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         return terms
 
     def step(net, batch, progress):
-        terms = terms_for(net, batch, train_emotion, config.tau(progress.fraction), config.alpha)
+        terms = terms_for(net, batch, train_emotion, config.tau(progress.fraction), config.alpha, override_rate)
         return weighted_sum(terms, weights), {k: float(v.detach()) for k, v in terms.items()}
 
     def validate(net):
@@ -150,3 +167,29 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
              step_fn=step, config=config.loop, run_dir=out, dist_info=info, validate_fn=validate,
              description=f"generator stage {config.stage}")
     return finish(unwrap_model(wrapped), out, "generator", device)
+
+
+def override_rows(alt: torch.Tensor, motion: torch.Tensor, speech: GaussianEmbedding, z: torch.Tensor,
+                  prototypes: tuple[torch.Tensor, torch.Tensor], rate: float,
+                  generator: torch.Generator) -> tuple[torch.Tensor, GaussianEmbedding, torch.Tensor]:
+    """Steer a random `rate` of the rows to a random class k the way inference's override does.
+
+    alt: (B, E, T, 53) each row's motion at every emotion's full strength; motion: (B, T, 53);
+    z: (B, D) the sampled speech emotion; prototypes: (E, D) means and log-variances.
+    Returns the rows' targets, emotion Gaussians (for the consistency term) and vectors.
+    """
+    rows, classes = z.shape[0], alt.shape[1]
+    chosen = (torch.rand(rows, generator=generator) < rate).to(z.device)  # (B,)
+    k = torch.randint(classes, (rows,), generator=generator).to(z.device)  # (B,)
+    full = torch.rand(rows, generator=generator) < 0.5
+    weight = torch.where(full, torch.ones(rows), torch.rand(rows, generator=generator)).to(z)  # (B,)
+    weight = torch.where(chosen, weight, torch.zeros_like(weight))  # (B,)
+    mean, logvar = prototypes[0][k], prototypes[1][k]  # (B, D)
+    w = weight[:, None]  # (B, 1)
+    steered = torch.nn.functional.normalize((1 - w) * z + w * mean, dim=-1)  # (B, D)
+    z = torch.where(chosen[:, None], steered, z)
+    target = alt[torch.arange(rows, device=alt.device), k]  # (B, T, 53)
+    motion = motion + weight[:, None, None] * (target - motion)
+    speech = GaussianEmbedding(torch.where(chosen[:, None], steered, speech.mean),
+                               torch.where(chosen[:, None], (1 - w) * speech.logvar + w * logvar, speech.logvar))
+    return motion, speech, z
