@@ -34,3 +34,4 @@ def test_override_rows_steer_like_inference_and_blend_targets() -> None:
                 full += abs(w - 1) < 1e-6
         assert any(fits)
     assert full >= 5  # half of the steered rows are at full weight
+

@@ -1,4 +1,10 @@
-"""Train the FER-style motion emotion classifier (spec §2) on per-clip emotion labels."""
+"""Train the FER-style motion emotion classifier (spec §2) on per-clip emotion labels.
+
+Where the corpus has each clip at every emotion's full strength (`Batch.alt_motion`), a
+share `alt_rate` of each batch is one of those faces with its class as the label, so the
+critic also knows the faces the emotion override asks for (and reads emotion apart from the
+speech the face came with).
+"""
 
 from __future__ import annotations
 
@@ -24,6 +30,7 @@ class FerTrainConfig:
     clips_per_batch: int = 64
     frames_per_clip: int = 32
     noise_sigma: float = 0.02
+    alt_rate: float = 0.25  # share of rows taken from the alternative-emotion motion, where there is one
     device: str = "auto"
 
 
@@ -41,10 +48,11 @@ def train_fer(config: FerTrainConfig, train: ClipBank, val: ClipBank, out: Path)
                             generator=torch.Generator().manual_seed(1))
 
     def step(net, batch, _):
-        motion = augment_noise(batch.motion, sigma=config.noise_sigma, generator=noise).to(device)
+        motion, labels = with_alt_rows(batch, config.alt_rate, noise)
+        motion = augment_noise(motion, sigma=config.noise_sigma, generator=noise).to(device)
         logits = net(motion)
-        loss = fer_loss(logits, batch.emotion.to(device), weights)
-        accuracy = (logits.argmax(-1) == batch.emotion.to(device)[:, None]).float().mean()
+        loss = fer_loss(logits, labels.to(device), weights)
+        accuracy = (logits.argmax(-1) == labels.to(device)[:, None]).float().mean()
         return loss, {"acc": float(accuracy)}
 
     def validate(net):
@@ -60,3 +68,15 @@ def train_fer(config: FerTrainConfig, train: ClipBank, val: ClipBank, out: Path)
              step_fn=step, config=config.loop, run_dir=out, dist_info=info, validate_fn=validate,
              description="fer")
     return finish(unwrap_model(wrapped), out, "fer", device)
+
+
+def with_alt_rows(batch, rate: float, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T, 53) motion and (B,) labels with a random `rate` of the rows swapped for the same
+    window at a random emotion's full strength (when the batch carries `alt_motion`)."""
+    if not rate or batch.alt_motion is None:
+        return batch.motion, batch.emotion
+    rows, classes = batch.motion.shape[0], batch.alt_motion.shape[1]
+    chosen = torch.rand(rows, generator=generator) < rate  # (B,)
+    k = torch.randint(classes, (rows,), generator=generator)  # (B,)
+    alt = batch.alt_motion[torch.arange(rows), k]  # (B, T, 53)
+    return torch.where(chosen[:, None, None], alt, batch.motion), torch.where(chosen, k, batch.emotion)
