@@ -25,7 +25,7 @@ from deeptalk.audio import write_wav
 from deeptalk.corpus.emotion_styles import EMOTION_INDEX, EMOTIONS
 from deeptalk.corpus.sentences import generate_sentences
 from deeptalk.corpus.tts import ClipSpec, RenderConfig, render_clip
-from deeptalk.corpus.voices import DEFAULT_SPLIT, VOICE_BY_NAME
+from deeptalk.corpus.voices import DEFAULT_SPLIT, ENGINES, VOICE_BY_NAME
 from deeptalk.data.clipfile import ClipMotion, save_clip
 from deeptalk.data.manifest import SPLITS, ClipRecord, DatasetInfo, write_dataset
 
@@ -158,9 +158,11 @@ def build_corpus(out_dir: str | Path, *, profile: str | CorpusProfile = "default
                 records.append(record)
                 bar.update()
     bar.close()
+    engines = {name: VOICE_BY_NAME[name].engine for split in SPLITS for name in prof.voices[split]}
     info = DatasetInfo(emotions=EMOTIONS, fps=prof.render.fps, sample_rate=prof.render.sample_rate,
-                       source="synthetic-espeak-ng", held_out_sentences=True,
-                       extra={"profile": prof.name, "seed": seed,
+                       source="synthetic-" + "+".join(e for e in ENGINES if e in engines.values()),
+                       held_out_sentences=True,
+                       extra={"profile": prof.name, "seed": seed, "engines": engines,
                               "voices": {s: list(prof.voices[s]) for s in SPLITS},
                               "render": json.loads(json.dumps(asdict(prof.render)))})
     write_dataset(out, info, records)

@@ -27,6 +27,7 @@ from deeptalk.corpus.articulation import articulate
 from deeptalk.corpus.augment import (AugmentConfig, augment, colored_noise, filter_sos, limit_peak, rms,
                                      shelf_sos)
 from deeptalk.corpus.emotion_styles import ClipStyle, sample_style
+from deeptalk.corpus.engines import synthesize_for
 from deeptalk.corpus.idle import natural_motion, smooth_noise, frame_loudness
 from deeptalk.corpus.phonemes import PhonemeSpan, Prosody, espeak
 from deeptalk.corpus.visemes import frame_visemes
@@ -155,7 +156,7 @@ def render_clip(spec: ClipSpec, config: RenderConfig = RenderConfig()) -> Render
                       pitch=int(np.clip(v.pitch + style.pitch + rng.integers(-3, 4), 0, 100)),
                       pitch_range=int(np.clip(50 + style.pitch_range + rng.integers(-8, 9), 0, 100)),
                       volume=int(np.clip(100 + style.volume, 10, 200)))
-    synth = espeak().synthesize(markup(spec.text, style, rng), voice=v.espeak, prosody=prosody, ssml=True)
+    synth = synthesize_for(v, spec.text, style, prosody, rng)
     speech = voice_effects(synth.samples, synth.sample_rate, style, rng)
 
     speed = float(rng.uniform(*config.speed)) if rng.random() < config.p_speed else 1.0
