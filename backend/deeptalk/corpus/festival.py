@@ -9,8 +9,11 @@ Prosody (espeak-ng units, see `Prosody`) maps to what the voices support:
 - diphone voices (kal, ked): `Duration_Stretch` (times the voice's own) and the
   linear-regression intonation targets `int_lr_params` (target_f0_mean shifted by
   the semitones, target_f0_std scaled by the shift and the range factor);
-- HTS voices (slt): hts_engine's `-r` speed and `-fm` half-tone shift; the pitch range
-  has no HTS control here and is ignored.
+- HTS voices (slt): festival's hts_engine ignores a `-fm` half-tone shift (measured), so
+  the f0 shift is a playback-rate change: synthesise with `-r` at speed 1 / (stretch * f),
+  then label the samples with sample rate * f (f = 2^(semitones/12)); the result lasts
+  `stretch` times as long with the pitch (and formants) times f, and the segment times
+  are divided by f, so they stay exact. The pitch range has no HTS control and is ignored.
 SSML contours (espeak-ng markup) are not used for festival.
 """
 
@@ -50,7 +53,7 @@ _DIPHONE_PROSODY = """
 """
 
 _HTS_PROSODY = """
-(set! hts_engine_params (append hts_engine_params (list (list "-r" {speed:.4f}) (list "-fm" {semitones:.4f}))))
+(set! hts_engine_params (append hts_engine_params (list (list "-r" {speed:.4f}))))
 """
 
 
@@ -68,17 +71,23 @@ def synthesize(text: str, *, voice: str, prosody: Prosody = Prosody()) -> Synthe
         raise ValueError(f"festival voice names are [A-Za-z0-9_]+, got {voice!r}")
     festival = require("festival", "festival")
     stretch, semitones, range_factor = prosody_controls(prosody.rate_wpm, prosody.pitch, prosody.pitch_range)
+    shift = 2.0 ** (semitones / 12.0)
     if voice in HTS_VOICES:
-        controls = _HTS_PROSODY.format(speed=1.0 / stretch, semitones=semitones)
+        controls = _HTS_PROSODY.format(speed=1.0 / (stretch * shift))
     else:
-        shift = 2.0 ** (semitones / 12.0)
         controls = _DIPHONE_PROSODY.format(stretch=stretch, f0=shift, std=shift * range_factor)
     with tempfile.TemporaryDirectory(prefix="deeptalk-festival-") as tmp:
         wav = Path(tmp) / "out.wav"
         script = Path(tmp) / "synth.scm"
         script.write_text(_SCRIPT.format(voice=voice, prosody=controls, text=_scheme_string(text),
                                          wav=wav.as_posix(), mark=_MARK), encoding="utf-8")
-        out = run_engine([festival, "-b", str(script)], cwd=tmp)
+        try:
+            out = run_engine([festival, "-b", str(script)], cwd=tmp)
+        except EngineError as exc:
+            if f"unbound variable : voice_{voice}" in str(exc):
+                raise EngineError(f"festival has no voice {voice!r}: install its festvox package "
+                                  f"(see APT_PACKAGES in build_addon.py)") from None
+            raise
         if not wav.is_file():
             raise EngineError(f"festival wrote no audio for voice {voice!r} (is festvox for it installed?): "
                               f"{out.strip()[-200:]}")
@@ -92,5 +101,9 @@ def synthesize(text: str, *, voice: str, prosody: Prosody = Prosody()) -> Synthe
             marks.append((parts[1], float(parts[2]), word))
     if not marks:
         raise EngineError(f"festival gave no segment timings for voice {voice!r}")
+    if voice in HTS_VOICES:  # play back f times faster: pitch * f, times / f
+        played = int(round(rate * shift))
+        marks = [(phone, end * rate / played, w) for phone, end, w in marks]
+        rate = played
     samples = (samples * (prosody.volume / 100.0)).astype(np.float32)
     return Synthesis(samples=samples, sample_rate=rate, phonemes=spans_from_ends(marks, len(samples) / rate))
