@@ -71,6 +71,11 @@ PROFILES: dict[str, CorpusProfile] = {
         sentences={"train": 4, "val": 2, "test": 2},
         clips_per_emotion={"train": 1, "val": 1, "test": 1},
         render=RenderConfig(p_augment=0.5, p_speed=0.5)),
+    "tiny-engines": CorpusProfile(  # one voice per engine and split role: espeak-ng, festival, held-out flite
+        name="tiny-engines", voices={"train": ("us_m1", "fest_kal"), "val": ("fest_ked",), "test": ("flite_slt",)},
+        sentences={"train": 2, "val": 1, "test": 1},
+        clips_per_emotion={"train": 1, "val": 1, "test": 1},
+        render=RenderConfig(p_augment=1.0, p_speed=0.5)),
 }
 
 
