@@ -32,7 +32,15 @@ BACKEND = ROOT / "backend"
 ADDON = ROOT / "blender_addon"
 ASSETS = ROOT / "assets"
 STAMP = VENV / ".deeptalk-setup-stamp"
-APT_PACKAGES = ("espeak-ng",)  # speech synthesis for the corpus builder and test audio
+# (Debian package, file that proves it is installed): speech synthesis for the corpus builder and test audio
+APT_PACKAGES = (
+    ("espeak-ng", "espeak-ng"),
+    ("festival", "festival"),
+    ("festvox-kallpc16k", "/usr/share/festival/voices/english/kal_diphone/festvox/kal_diphone.scm"),
+    ("festvox-kdlpc16k", "/usr/share/festival/voices/english/ked_diphone/festvox/ked_diphone.scm"),
+    ("festvox-us-slt-hts", "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/festvox/cmu_us_slt_arctic_hts.scm"),
+    ("flite", "flite"),
+)
 ZIP_ASSET_DIRS = ("models/default", "flame/standin", "audio")
 SKIP_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
@@ -80,7 +88,8 @@ def ensure_venv() -> Path:
 
 def ensure_apt_packages() -> None:
     """Install the Debian packages the tests need when missing and we may (root + apt-get)."""
-    missing = [name for name in APT_PACKAGES if shutil.which(name) is None]
+    missing = [package for package, proof in APT_PACKAGES
+               if not (Path(proof).is_file() if os.path.isabs(proof) else shutil.which(proof))]
     if not missing:
         return
     if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -65,3 +65,37 @@ def test_augment_chain_is_seeded_and_bounded(noise: np.ndarray) -> None:
     assert not np.array_equal(a, augment(noise * 5, RATE, np.random.default_rng(4), config))
     with pytest.raises(ValueError):
         AugmentConfig(p_noise=2.0)
+
+
+def test_band_limit_removes_lows_and_highs(noise: np.ndarray) -> None:
+    from deeptalk.corpus.augment import band_limit
+
+    y = band_limit(noise, 16000, 300.0, 3400.0)
+    spectrum = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(len(y), 1 / 16000)
+    inside = spectrum[(freqs > 600) & (freqs < 2500)].mean()
+    assert spectrum[freqs > 5000].mean() < 1e-3 * inside and spectrum[freqs < 100].mean() < 1e-2 * inside
+    assert y.shape == noise.shape and np.isfinite(y).all()
+
+
+def test_compression_reduces_the_dynamic_range() -> None:
+    from deeptalk.corpus.augment import compress
+
+    t = np.arange(32000) / 16000
+    x = (np.sin(2 * np.pi * 220 * t) * np.where(t < 1.0, 0.9, 0.05)).astype(np.float32)  # loud then quiet
+    y = compress(x, 16000, threshold_db=-30.0, ratio=6.0)
+    ratio_before = rms(x[2000:14000]) / rms(x[18000:30000])
+    ratio_after = rms(y[2000:14000]) / rms(y[18000:30000])
+    assert y.shape == x.shape and np.isfinite(y).all()
+    assert ratio_after < 0.5 * ratio_before and abs(rms(y) / rms(x) - 1) < 1e-3
+
+
+def test_full_chain_with_band_and_compression_keeps_length(noise: np.ndarray) -> None:
+    config = AugmentConfig(p_band=1.0, p_compress=1.0, p_noise=1.0, p_reverb=1.0, p_eq=1.0)
+    for seed in range(4):
+        y = augment(noise, 16000, np.random.default_rng(seed), config)
+        assert y.shape == noise.shape and np.isfinite(y).all() and np.abs(y).max() <= 0.98 + 1e-6
+    with pytest.raises(ValueError):
+        AugmentConfig(band_low_hz=(400.0, 5000.0), band_high_hz=(3400.0, 8000.0))
+    with pytest.raises(ValueError):
+        AugmentConfig(p_compress=1.5)

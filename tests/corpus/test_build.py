@@ -95,3 +95,17 @@ def test_clip_bank_windows_on_the_corpus(corpus: Path) -> None:
     test_voices = {r.speaker for r in records if r.split == "test"}
     assert test_voices and not test_voices & set(bank.speakers)  # held-out voices get no style of their own
     assert len(ClipBank.load(corpus, ("test",), speakers=bank.speakers)) == sum(r.split == "test" for r in records)
+
+def test_engines_corpus_records_the_engine_of_every_voice(tmp_path: Path) -> None:
+    info = build_corpus(tmp_path / "engines", profile="tiny-engines", seed=3, workers=2, progress=False)
+    assert info.source == "synthetic-espeak-ng+festival+flite"
+    assert info.extra["engines"] == {"us_m1": "espeak-ng", "fest_kal": "festival", "fest_ked": "festival",
+                                     "flite_slt": "flite"}
+    read_info, records = read_dataset(tmp_path / "engines")
+    assert read_info.extra["engines"] == info.extra["engines"]
+    assert len(records) == PROFILES["tiny-engines"].n_clips and is_speaker_disjoint(records)
+    for record in records:
+        clip = load_clip(tmp_path / "engines" / record.motion)
+        audio, rate = sf.read(str(tmp_path / "engines" / record.audio), dtype="float32")
+        assert rate == 16000 and len(audio) == clip.frames * 640 and np.isfinite(audio).all()
+        assert (clip.visemes > 0).mean() > 0.4 and clip.speaker == record.speaker

@@ -1,4 +1,9 @@
-"""Audio augmentation: noise, reverb, gain, EQ (timing-preserving) and speed (timing-changing).
+"""Audio augmentation: room and microphone (timing-preserving) and speed (timing-changing).
+
+The timing-preserving chain models a room and a recording channel: microphone EQ,
+reverb, band-limiting (telephone / laptop / headset band-pass: a high-pass at
+80-300 Hz and a low-pass at 3.4-8 kHz), dynamic-range compression (a voice-chat or
+broadcast compressor), noise at realistic SNRs, and a gain.
 
 Pure numpy/scipy functions on (S,) float32 signals with an explicit
 `np.random.Generator`, so every result is reproducible from a seed. `augment` applies
@@ -13,7 +18,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve, sosfilt
+from scipy.signal import butter, fftconvolve, lfilter, sosfilt
 
 from deeptalk.audio import resample
 
@@ -33,17 +38,28 @@ class AugmentConfig:
     eq_gain_db: tuple[float, float] = (-9.0, 9.0)
     p_gain: float = 1.0
     gain_db: tuple[float, float] = (-6.0, 4.0)
+    p_band: float = 0.3
+    band_low_hz: tuple[float, float] = (80.0, 300.0)  # high-pass corner
+    band_high_hz: tuple[float, float] = (3400.0, 8000.0)  # low-pass corner (telephone .. wideband mic)
+    p_compress: float = 0.3
+    compress_threshold_db: tuple[float, float] = (-30.0, -15.0)  # relative to the signal's peak
+    compress_ratio: tuple[float, float] = (2.0, 6.0)
 
     def __post_init__(self) -> None:
-        for name in ("p_noise", "p_reverb", "p_eq", "p_gain"):
+        for name in ("p_noise", "p_reverb", "p_eq", "p_gain", "p_band", "p_compress"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be a probability in [0, 1]")
-        for name in ("snr_db", "rt60_s", "reverb_wet", "eq_gain_db", "gain_db"):
+        for name in ("snr_db", "rt60_s", "reverb_wet", "eq_gain_db", "gain_db", "band_low_hz", "band_high_hz",
+                     "compress_threshold_db", "compress_ratio"):
             low, high = getattr(self, name)
             if not low <= high:
                 raise ValueError(f"{name} must be (low, high) with low <= high")
         if self.rt60_s[0] <= 0 or not 0 <= self.reverb_wet[0] <= self.reverb_wet[1] <= 1:
             raise ValueError("rt60_s must be positive and reverb_wet within [0, 1]")
+        if not (20.0 <= self.band_low_hz[0] and self.band_low_hz[1] < self.band_high_hz[0]):
+            raise ValueError("band_low_hz must be >= 20 Hz and below band_high_hz")
+        if self.compress_ratio[0] < 1.0 or self.compress_threshold_db[1] > 0.0:
+            raise ValueError("compress_ratio must be >= 1 and compress_threshold_db <= 0")
 
 
 def rms(x: np.ndarray) -> float:
@@ -137,6 +153,39 @@ def random_eq(x: np.ndarray, sample_rate: int, rng: np.random.Generator,
     return filter_sos(x, np.concatenate(sections))
 
 
+def band_limit(x: np.ndarray, sample_rate: int, low_hz: float, high_hz: float) -> np.ndarray:
+    """A microphone / channel band: 4th-order Butterworth high-pass at `low_hz`, low-pass at `high_hz`."""
+    high_hz = min(high_hz, 0.45 * sample_rate)
+    if not 0 < low_hz < high_hz:
+        raise ValueError("band_limit needs 0 < low_hz < high_hz < 0.45 * sample_rate")
+    sos = np.concatenate([butter(4, low_hz, "highpass", fs=sample_rate, output="sos"),
+                          butter(4, high_hz, "lowpass", fs=sample_rate, output="sos")])
+    return filter_sos(x, sos)
+
+
+def compress(x: np.ndarray, sample_rate: int, threshold_db: float, ratio: float,
+             attack_s: float = 0.005, release_s: float = 0.08) -> np.ndarray:
+    """Feed-forward compressor: above `threshold_db` (re the peak) the level rises 1/ratio as fast.
+
+    The envelope is a peak follower (fast attack, slower release); make-up gain restores the RMS.
+    """
+    y = np.asarray(x, dtype=np.float64)
+    peak = float(np.abs(y).max()) if len(y) else 0.0
+    if peak <= 0.0 or ratio <= 1.0:
+        return y.astype(np.float32)
+    level = np.abs(y) / peak  # (S,)
+    attack, release = math.exp(-1.0 / (attack_s * sample_rate)), math.exp(-1.0 / (release_s * sample_rate))
+    # peak follower: two one-pole smoothers (attack for rises, release for falls) approximated by
+    # max(fast-smoothed, slow-smoothed) so it stays vectorised
+    fast = lfilter([1.0 - attack], [1.0, -attack], level)
+    slow = lfilter([1.0 - release], [1.0, -release], level)
+    envelope = np.maximum(np.maximum(fast, slow), 1e-6)  # (S,)
+    over_db = np.maximum(20.0 * np.log10(envelope) - threshold_db, 0.0)
+    gain = 10.0 ** (-over_db * (1.0 - 1.0 / ratio) / 20.0)  # (S,)
+    out = y * gain
+    return (out * (rms(y) / max(rms(out), 1e-12))).astype(np.float32)
+
+
 def change_speed(x: np.ndarray, sample_rate: int, factor: float) -> np.ndarray:
     """Play `factor` times faster (duration / factor, pitch * factor), at the same sample rate."""
     if not 0.5 <= factor <= 2.0:
@@ -152,12 +201,20 @@ def limit_peak(x: np.ndarray, peak: float = _PEAK_LIMIT) -> np.ndarray:
 
 def augment(x: np.ndarray, sample_rate: int, rng: np.random.Generator,
             config: AugmentConfig = AugmentConfig()) -> np.ndarray:
-    """A random timing-preserving chain: EQ, reverb, noise, gain, then a peak limit."""
+    """A random timing-preserving chain: EQ, reverb, band, compression, noise, gain, then a peak limit.
+
+    The band and compression draws come after the original ones, so configs with
+    p_band = p_compress = 0 reproduce the older chain exactly.
+    """
     y = np.asarray(x, dtype=np.float32)
     if rng.random() < config.p_eq:
         y = random_eq(y, sample_rate, rng, config.eq_gain_db)
     if rng.random() < config.p_reverb:
         y = reverb(y, sample_rate, rng, rng.uniform(*config.rt60_s), rng.uniform(*config.reverb_wet))
+    if config.p_band > 0 and rng.random() < config.p_band:
+        y = band_limit(y, sample_rate, rng.uniform(*config.band_low_hz), rng.uniform(*config.band_high_hz))
+    if config.p_compress > 0 and rng.random() < config.p_compress:
+        y = compress(y, sample_rate, rng.uniform(*config.compress_threshold_db), rng.uniform(*config.compress_ratio))
     if rng.random() < config.p_noise:
         y = add_noise(y, rng, rng.uniform(*config.snr_db), ("white", "pink", "brown")[rng.integers(3)])
     if rng.random() < config.p_gain:

@@ -25,7 +25,7 @@ from deeptalk.audio import write_wav
 from deeptalk.corpus.emotion_styles import EMOTION_INDEX, EMOTIONS
 from deeptalk.corpus.sentences import generate_sentences
 from deeptalk.corpus.tts import ClipSpec, RenderConfig, render_clip
-from deeptalk.corpus.voices import DEFAULT_SPLIT, VOICE_BY_NAME
+from deeptalk.corpus.voices import DEFAULT_SPLIT, ENGINES, VOICE_BY_NAME
 from deeptalk.data.clipfile import ClipMotion, save_clip
 from deeptalk.data.manifest import SPLITS, ClipRecord, DatasetInfo, write_dataset
 
@@ -71,6 +71,11 @@ PROFILES: dict[str, CorpusProfile] = {
         sentences={"train": 4, "val": 2, "test": 2},
         clips_per_emotion={"train": 1, "val": 1, "test": 1},
         render=RenderConfig(p_augment=0.5, p_speed=0.5)),
+    "tiny-engines": CorpusProfile(  # one voice per engine and split role: espeak-ng, festival, held-out flite
+        name="tiny-engines", voices={"train": ("us_m1", "fest_kal"), "val": ("fest_ked",), "test": ("flite_slt",)},
+        sentences={"train": 2, "val": 1, "test": 1},
+        clips_per_emotion={"train": 1, "val": 1, "test": 1},
+        render=RenderConfig(p_augment=1.0, p_speed=0.5)),
 }
 
 
@@ -158,9 +163,11 @@ def build_corpus(out_dir: str | Path, *, profile: str | CorpusProfile = "default
                 records.append(record)
                 bar.update()
     bar.close()
+    engines = {name: VOICE_BY_NAME[name].engine for split in SPLITS for name in prof.voices[split]}
     info = DatasetInfo(emotions=EMOTIONS, fps=prof.render.fps, sample_rate=prof.render.sample_rate,
-                       source="synthetic-espeak-ng", held_out_sentences=True,
-                       extra={"profile": prof.name, "seed": seed, "basis": prof.render.basis,
+                       source="synthetic-" + "+".join(e for e in ENGINES if e in engines.values()),
+                       held_out_sentences=True,
+                       extra={"profile": prof.name, "seed": seed, "engines": engines, "basis": prof.render.basis,
                               "voices": {s: list(prof.voices[s]) for s in SPLITS},
                               "render": json.loads(json.dumps(asdict(prof.render)))})
     write_dataset(out, info, records)

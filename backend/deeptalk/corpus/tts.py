@@ -30,8 +30,9 @@ from deeptalk.corpus.augment import (AugmentConfig, augment, colored_noise, filt
                                      shelf_sos)
 from deeptalk.corpus.basis_map import BASES, BLINKS, EYES_WIDE, MOUTH_OPEN, SEMANTIC_INDEX, project
 from deeptalk.corpus.emotion_styles import EMOTIONS, STYLES, ClipStyle, full_expression, sample_style
+from deeptalk.corpus.engines import synthesize_for
 from deeptalk.corpus.idle import natural_motion, smooth_noise, frame_loudness
-from deeptalk.corpus.phonemes import PhonemeSpan, Prosody, espeak
+from deeptalk.corpus.phonemes import PhonemeSpan, Prosody
 from deeptalk.corpus.visemes import frame_visemes
 from deeptalk.corpus.voices import Voice
 
@@ -163,7 +164,7 @@ def render_clip(spec: ClipSpec, config: RenderConfig = RenderConfig()) -> Render
                       pitch=int(np.clip(v.pitch + style.pitch + rng.integers(-3, 4), 0, 100)),
                       pitch_range=int(np.clip(50 + style.pitch_range + rng.integers(-8, 9), 0, 100)),
                       volume=int(np.clip(100 + style.volume, 10, 200)))
-    synth = espeak().synthesize(markup(spec.text, style, rng), voice=v.espeak, prosody=prosody, ssml=True)
+    synth = synthesize_for(v, spec.text, style, prosody, rng)
     speech = voice_effects(synth.samples, synth.sample_rate, style, rng)
 
     speed = float(rng.uniform(*config.speed)) if rng.random() < config.p_speed else 1.0

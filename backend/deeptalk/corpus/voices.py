@@ -1,15 +1,23 @@
-"""The corpus speakers: espeak-ng voices x variants, each with its own base pitch and rate.
+"""The corpus speakers: espeak-ng, festival and flite voices, each with its own base pitch and rate.
 
 A `Voice` is one synthetic speaker. `name` is the speaker label stored in the dataset
 (stable, filename-safe); `espeak` is what libespeak-ng's `espeak_SetVoiceByName`
 takes (`en` is British English, `en-us` American, `+m3`/`+f2` pick a variant).
 Splits hold out whole voices: `DEFAULT_SPLIT` lists which voices train, which validate
 and which test, so no speaker is in two splits.
+
+`engine` says which synthesiser speaks the voice; for festival and flite voices
+`espeak` holds that engine's voice name (festival `kal_diphone`, flite `slt`, ...),
+and `pitch` / `rate_wpm` are offsets around espeak's 50 / 165 that the engine modules
+turn into an f0 shift and a duration stretch. flite is the held-out engine: all its
+voices are in "test".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+ENGINES: tuple[str, ...] = ("espeak-ng", "festival", "flite")
 
 
 @dataclass(frozen=True)
@@ -18,6 +26,7 @@ class Voice:
     espeak: str
     pitch: int  # espeak base pitch 0..100 (50 = the variant's default)
     rate_wpm: int  # base speaking rate, words per minute
+    engine: str = "espeak-ng"  # one of ENGINES
 
     def __post_init__(self) -> None:
         if not self.name or not all(c.isalnum() or c in "-_" for c in self.name):
@@ -26,6 +35,10 @@ class Voice:
             raise ValueError(f"{self.name}: base pitch must be in [20, 80]")
         if not 120 <= self.rate_wpm <= 220:
             raise ValueError(f"{self.name}: base rate must be in [120, 220] wpm")
+        if self.engine not in ENGINES:
+            raise ValueError(f"{self.name}: engine must be one of {ENGINES}, got {self.engine!r}")
+        if not self.espeak or not all(c.isalnum() or c in "-_+" for c in self.espeak):
+            raise ValueError(f"{self.name}: voice id must be [A-Za-z0-9_+-]+, got {self.espeak!r}")
 
 
 VOICES: tuple[Voice, ...] = (
@@ -63,10 +76,27 @@ VOICES: tuple[Voice, ...] = (
     Voice("lanc_f4", "en-gb-x-gbclan+f4", 57, 163),
     Voice("rp_m5", "en-gb-x-rp+m5", 43, 157),
 )
+# festival: two diphone voices (concatenated human recordings) and an HTS voice; kal and slt at two settings
+FESTIVAL_VOICES: tuple[Voice, ...] = (
+    Voice("fest_kal", "kal_diphone", 50, 165, "festival"),
+    Voice("fest_kal_hi", "kal_diphone", 60, 175, "festival"),
+    Voice("fest_slt", "cmu_us_slt_arctic_hts", 50, 165, "festival"),
+    Voice("fest_slt_lo", "cmu_us_slt_arctic_hts", 42, 155, "festival"),
+    Voice("fest_ked", "ked_diphone", 46, 158, "festival"),  # validation: a festival speaker unseen in train
+)
+# flite (the held-out engine): its built-in voices (kal is kal16 at 8 kHz, so only kal16)
+FLITE_VOICES: tuple[Voice, ...] = (
+    Voice("flite_kal16", "kal16", 50, 165, "flite"),
+    Voice("flite_awb", "awb", 50, 165, "flite"),
+    Voice("flite_rms", "rms", 50, 165, "flite"),
+    Voice("flite_slt", "slt", 50, 165, "flite"),
+)
+ESPEAK_VOICES = VOICES
+VOICES = ESPEAK_VOICES + FESTIVAL_VOICES + FLITE_VOICES
 VOICE_BY_NAME: dict[str, Voice] = {v.name: v for v in VOICES}
 
 DEFAULT_SPLIT: dict[str, tuple[str, ...]] = {
-    "train": tuple(v.name for v in VOICES[:-3]),
-    "val": ("nyc_m7",),
-    "test": ("lanc_f4", "rp_m5"),
+    "train": tuple(v.name for v in ESPEAK_VOICES[:-3]) + tuple(v.name for v in FESTIVAL_VOICES[:-1]),
+    "val": ("nyc_m7", FESTIVAL_VOICES[-1].name),
+    "test": ("lanc_f4", "rp_m5") + tuple(v.name for v in FLITE_VOICES),
 }
