@@ -43,7 +43,10 @@ class Target:
 
 TARGETS: dict[str, Target] = {
     "sil": Target({}, 1.0, 1.0),
-    "PP": Target({"jaw": 0.015, "lip_press": 0.85}, 4.0, 8.0),
+    # bilabials seal the lips: the jaw closes (very dominant) and the lips press and roll together,
+    # so m/b/p close even between open vowels (with dominance 4 / 8 and no lips_part target the
+    # stand-ins' lips stayed ~6 mm apart on 57 % of them)
+    "PP": Target({"jaw": 0.0, "lip_press": 0.85, "lips_part": -0.3}, 12.0, 10.0),
     "FF": Target({"jaw": 0.04, "lower_lip_tuck": 0.85, "upper_lip_raise": 0.25}, 3.0, 6.0),
     "TH": Target({"jaw": 0.07, "lips_part": 0.35, "tongue_up": 0.35}, 2.0, 1.5),
     "DD": Target({"jaw": 0.06, "lips_part": 0.3, "tongue_up": 0.8}, 1.5, 0.6),
