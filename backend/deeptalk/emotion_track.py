@@ -40,6 +40,11 @@ class EmotionPrototypes:
     mean: np.ndarray    # (C, D) float32, rows L2-normalised
     logvar: np.ndarray  # (C, D) float32
     scale: float = 5.0
+    # calibration (`emotion_calibration`): logits / temperature + bias give the class probabilities,
+    # and takes sample the speech Gaussian with sigma x sigma_scale at alpha 1
+    temperature: float = 1.0
+    bias: np.ndarray | None = None  # (C,) float32, None = zeros
+    sigma_scale: float = 1.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "emotions", tuple(str(e) for e in self.emotions))
@@ -54,6 +59,14 @@ class EmotionPrototypes:
             raise ValueError("prototypes hold NaN or infinite values")
         if not (math.isfinite(self.scale) and self.scale > 0):
             raise ValueError(f"scale must be a positive number, got {self.scale}")
+        for name in ("temperature", "sigma_scale"):
+            value = float(getattr(self, name))
+            if not (math.isfinite(value) and 0 < value <= 1e3):
+                raise ValueError(f"{name} must be a positive number up to 1000, got {value}")
+        bias = np.zeros(c, np.float32) if self.bias is None else np.ascontiguousarray(self.bias, dtype=np.float32)
+        if bias.shape != (c,) or not np.isfinite(bias).all():
+            raise ValueError(f"bias must be {c} finite numbers")
+        object.__setattr__(self, "bias", bias)
 
     @property
     def dim(self) -> int:
@@ -67,7 +80,8 @@ class EmotionPrototypes:
         path = Path(path)
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, emotions=np.array(self.emotions, dtype=np.str_), mean=self.mean, logvar=self.logvar,
-                 scale=np.float32(self.scale))
+                 scale=np.float32(self.scale), temperature=np.float32(self.temperature), bias=self.bias,
+                 sigma_scale=np.float32(self.sigma_scale))
         tmp.replace(path)
         return path
 
@@ -76,8 +90,9 @@ class EmotionPrototypes:
         """Read an `.npz` written by `save` (no pickles); ValueError if it is not one."""
         try:
             with np.load(Path(path), allow_pickle=False) as data:
+                extra = {key: float(data[key]) for key in ("temperature", "sigma_scale") if key in data.files}
                 return cls(emotions=tuple(data["emotions"].tolist()), mean=data["mean"], logvar=data["logvar"],
-                           scale=float(data["scale"]))
+                           scale=float(data["scale"]), bias=data["bias"] if "bias" in data.files else None, **extra)
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"{path} is not an emotion prototype file: {exc}") from None
 
@@ -97,10 +112,16 @@ def prototypes_from_embeddings(emb: GaussianEmbedding, labels: torch.Tensor, emo
     return EmotionPrototypes(tuple(emotions), torch.stack(means).numpy(), torch.stack(logvars).numpy(), scale)
 
 
-def class_probabilities(emb: GaussianEmbedding, prototypes: EmotionPrototypes) -> torch.Tensor:
-    """softmax_c(-scale * CSD(emb_i, prototype_c)): (N, D) -> (N, C)."""
+def class_logits(emb: GaussianEmbedding, prototypes: EmotionPrototypes) -> torch.Tensor:
+    """-scale * CSD(emb_i, prototype_c), uncalibrated: (N, D) -> (N, C)."""
     csd = closed_form_sampled_distance(emb, prototypes.embedding(emb.mean.device))  # (N, C)
-    return torch.softmax(-prototypes.scale * csd, dim=-1)
+    return -prototypes.scale * csd
+
+
+def class_probabilities(emb: GaussianEmbedding, prototypes: EmotionPrototypes) -> torch.Tensor:
+    """softmax_c(-scale * CSD(emb_i, prototype_c) / temperature + bias_c): (N, D) -> (N, C)."""
+    bias = torch.from_numpy(prototypes.bias).to(emb.mean.device)
+    return torch.softmax(class_logits(emb, prototypes).float() / prototypes.temperature + bias, dim=-1)
 
 
 def second_windows(num_samples: int, *, window_s: float = 2.0,

@@ -241,7 +241,8 @@ class Pipeline:
     def _emotion_vectors(self, clip: GaussianEmbedding, alpha: float, generators: list[torch.Generator], emotion: str | None,
                          weight: float) -> torch.Tensor:
         """One emotion vector per take: sampled from the clip Gaussian, blended with a prototype: (K, D)."""
-        z = torch.cat([sample_embedding(clip, alpha, g) for g in generators])  # (K, D)
+        spread = alpha * (self.prototypes.sigma_scale if self.prototypes is not None else 1.0)  # calibrated
+        z = torch.cat([sample_embedding(clip, spread, g) for g in generators])  # (K, D)
         if emotion is not None and weight > 0:
             proto = torch.from_numpy(self.prototypes.mean[self.emotions.index(emotion)]).to(z)  # (D,)
             z = F.normalize((1.0 - weight) * z + weight * proto[None], dim=-1)  # (K, D)

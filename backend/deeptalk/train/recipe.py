@@ -1,5 +1,6 @@
 """The whole default recipe: corpus -> FER -> lip-reader -> DEE -> TH-VQVAE -> generator
-(stages 1 and 2) -> model directory -> evaluation. Every stage writes into `work_dir/<stage>/`
+(stages 1 and 2) -> emotion calibration on the validation split (`emotion_calibration`) ->
+model directory. Every stage writes into `work_dir/<stage>/`
 and is skipped when its checkpoint exists, so an interrupted run resumes where it stopped
 (and a stage interrupted mid-way resumes from its own `last.pt`).
 """
@@ -9,11 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+
+import torch
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from deeptalk.corpus.build import build_corpus
 from deeptalk.data.manifest import read_dataset
+from deeptalk.emotion_calibration import calibrate
 from deeptalk.flame.semantics import ARTICULATION_CHANNELS
 from deeptalk.flame.semantics_v2 import ARTICULATION_CHANNELS_V2
 from deeptalk.model_dir import write_model_dir
@@ -29,7 +33,7 @@ from deeptalk.train.clipbank import ClipBank
 from deeptalk.train.loop import LoopConfig
 from deeptalk.train.train_dee import DeeTrainConfig, build_prototypes, train_dee
 from deeptalk.train.train_fer import FerTrainConfig, train_fer
-from deeptalk.train.train_generator import GeneratorTrainConfig, train_generator
+from deeptalk.train.train_generator import GeneratorTrainConfig, clip_emotions, train_generator
 from deeptalk.train.train_lipreader import LipReaderTrainConfig, train_lipreader
 from deeptalk.train.train_vqvae import VqvaeTrainConfig, train_vqvae
 
@@ -135,12 +139,14 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
         replace(gen_cfg, stage=2, loop=_scaled(stage2_loop, s, config.generator_stage2_steps,
                                                        b(config.budget_generator_stage2))),
         out=out, init=stage1, **frozen))
+    prototypes, calibration = calibrate(prototypes, clip_emotions(dee, prototypes, val),
+                                        torch.tensor([c.emotion for c in val.clips]))
     write_model_dir(model_out, model_id=config.model_id, emotions=train.emotions, dee=dee.eval(),
                     thvqvae=prior.eval(), generator=generator.eval(), fer=fer.eval(), lipreader=lipreader.eval(),
                     prototypes=prototypes, half=True, flame=STANDIN_FOLDERS[basis], flame_basis=basis,
                     info={"preset": config.preset, "trained": True, "recipe": asdict(config),
                           "train_clips": len(train), "speakers": list(train.speakers),
-                          "stage_seconds": timings, "total_seconds": round(time.monotonic() - began, 1)})
+                          "stage_seconds": timings, "emotion_calibration": calibration, "total_seconds": round(time.monotonic() - began, 1)})
     (work_dir / "recipe.json").write_text(json.dumps(asdict(config), indent=2) + "\n", encoding="utf-8")
     log.info("wrote model directory %s", model_out)
     return model_out
