@@ -1,8 +1,8 @@
 """Emotion override: visible, distinct, readable and monotone in its weight?
 
 For each chosen clip: the neutral override at weight 1 is the reference; every other class
-at weights 1 and 0.5, and the speech's own emotion (weight 0), are measured against it on
-the non-lip face (alpha 0, both temperatures 0, so every difference is the override's).
+at weight 1 is measured against it on the non-lip face (alpha 0, both temperatures 0, so
+every difference is the override's).
 - `emotion_visible_mm_C`: 95th percentile over frames and vertices of the displacement (mm)
   of class C at weight 1; `_min` over the non-neutral classes (target >= 3 mm);
 - `emotion_pattern_cosine_max`: the per-class mean offset patterns (offsets averaged over
@@ -10,8 +10,10 @@ the non-lip face (alpha 0, both temperatures 0, so every difference is the overr
   neutral class is the reference, so its pattern is zero and it is not in the pairs;
 - `emotion_override_fer_C`: the fraction of clips whose override-C motion the model's FER
   critic reads as C (clip-mean logits), neutral included; `_min` over classes (target >= 0.9);
-- `emotion_weight_mm_C_w0` / `_w0.5` (weight 1 is `emotion_visible_mm_C`) and
-  `emotion_weight_monotone` = 1 when the displacement rises 0 < 0.5 < 1 for every class.
+- `emotion_weight_mm_C_w0.5` / `_w1`: the same displacement of class C at weights 0.5 and 1
+  measured from the speech's own emotion (weight 0, so weight 0 is 0 mm by construction);
+  `emotion_weight_monotone` = 1 when it rises 0 < 0.5 < 1 for every class. (From the neutral
+  override it need not rise: a sad line at weight 0 is already far from neutral.)
 With clips from several engines the visibility, cosine and FER figures repeat per engine.
 """
 
@@ -69,20 +71,20 @@ def emotion_control(pipeline: Pipeline, fer: torch.nn.Module, faces: FaceOffsets
         index = {cls: emotions.index(cls) for cls in emotions}
         per_clip.append({
             "offsets": {cls: faces.offsets(reference, full[cls]) for cls in others},
-            "half": {cls: faces.offsets(reference, half[cls]) for cls in others},
-            "speech": faces.offsets(reference, speech),
+            "half": {cls: faces.offsets(speech, half[cls]) for cls in others},
+            "full_from_speech": {cls: faces.offsets(speech, full[cls]) for cls in others},
             "fer": {NEUTRAL: fer_class(fer, reference) == index[NEUTRAL],
                     **{cls: fer_class(fer, full[cls]) == index[cls] for cls in others}},
         })
     rows = list(range(len(per_clip)))
     out = _group_figures(per_clip, rows, emotions, "")
-    speech_mm = p95_distance([c["speech"] for c in per_clip])
     monotone = True
     for cls in others:
         half_mm = p95_distance([c["half"][cls] for c in per_clip])
-        out[f"emotion_weight_mm_{cls}_w0"] = speech_mm
+        full_mm = p95_distance([c["full_from_speech"][cls] for c in per_clip])
         out[f"emotion_weight_mm_{cls}_w0.5"] = half_mm
-        monotone &= speech_mm < half_mm < out[f"emotion_visible_mm_{cls}"]
+        out[f"emotion_weight_mm_{cls}_w1"] = full_mm
+        monotone &= 0.0 < half_mm < full_mm
     out["emotion_weight_monotone"] = float(monotone)
     groups = by_engine(list(engines))
     if len(groups) > 1:
