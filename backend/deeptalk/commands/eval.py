@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import sys
 from pathlib import Path
 
 
@@ -42,7 +44,12 @@ def run(args: argparse.Namespace) -> int:
     from deeptalk.eval_figures.targets import verdicts
     from deeptalk.evaluate import evaluate
 
-    figures = evaluate(args.model_dir, args.data, config_from_args(args))
+    try:
+        figures = evaluate(args.model_dir, args.data, config_from_args(args))
+    except (ValueError, OSError) as exc:  # no such engine / split, missing files, a model that will not load
+        logging.getLogger(__name__).debug("eval failed", exc_info=True)
+        print(f"deeptalk eval: {exc}", file=sys.stderr)
+        return 1
     judged = verdicts(figures)
     for key, value in figures.items():
         verdict = judged.get(key)
