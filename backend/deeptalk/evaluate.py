@@ -71,8 +71,9 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     fer = load_network(model_dir, manifest, "fer").eval()
     lipreader = load_network(model_dir, manifest, "lipreader").eval()
     train = ClipBank.load(dataset, ("train",), limit=200)
-    test = ClipBank.load(dataset, (config.split,))
-    engine_of = clip_engines(dataset)
+    engine_of = clip_engines(dataset, config.split)
+    one_engine = config.engine is None and len(set(engine_of.values())) <= 1  # the first clips will do
+    test = ClipBank.load(dataset, (config.split,), limit=config.max_clips if one_engine else None)
     chosen = [c for c in test.clips if config.engine is None or engine_of.get(c.id) == config.engine]
     if not chosen:
         raise ValueError(f"no {config.split} clips of engine {config.engine!r} in {dataset}")

@@ -46,3 +46,27 @@ def test_an_engine_the_corpus_lacks_is_one_clear_sentence(tiny_model_dir, eval_c
                           env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
     assert proc.returncode != 0
     assert "no test clips of engine 'festival'" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_two_engines_are_reported_separately(tiny_model_dir, eval_corpus, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "clips").symlink_to(eval_corpus / "clips")
+    (corpus / "manifest.jsonl").write_text((eval_corpus / "manifest.jsonl").read_text())
+    info = json.loads((eval_corpus / "dataset.json").read_text())
+    info.setdefault("extra", {})["engines"] = {"flite": ["gb_f3"]}  # one of the two training voices
+    (corpus / "dataset.json").write_text(json.dumps(info))
+    out = tmp_path / "eval.json"
+    proc = subprocess.run([sys.executable, "-m", "deeptalk", "eval", str(tiny_model_dir), "--data", str(corpus),
+                           "--split", "train", "--quick", "--max-clips", "4", "--emotion-clips", "2",
+                           "--alpha-clips", "2", "--json", str(out)], capture_output=True, text=True, timeout=300,
+                          env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads(out.read_text())
+    assert report["clips"] == 4  # round-robin: two clips of each engine
+    for engine in ("espeak-ng", "flite"):
+        assert 0.0 <= report[f"speech_emotion_accuracy@{engine}"] <= 1.0
+        assert np.isfinite(report[f"emotion_visible_mm_min@{engine}"])
+        assert np.isfinite(report[f"alpha_takes_difference_mm@{engine}"])
+        assert f"bilabial_closure_ground_truth@{engine}" in report
+        assert report["targets"][f"alpha_takes_difference_mm@{engine}"]["target"] == ">= 2"

@@ -39,11 +39,11 @@ def engine_of_speaker(speaker: str, table: Mapping[str, str]) -> str:
     return str(getattr(voice, "engine", DEFAULT_ENGINE)) if voice is not None else "unknown"
 
 
-def clip_engines(dataset: str | Path) -> dict[str, str]:
-    """{clip id: engine} for every clip of the dataset."""
+def clip_engines(dataset: str | Path, split: str | None = None) -> dict[str, str]:
+    """{clip id: engine} for every clip of the dataset (of one split), in manifest order."""
     info, records = read_dataset(Path(dataset))
     table = speaker_engines(info.extra)
-    return {r.id: engine_of_speaker(r.speaker, table) for r in records}
+    return {r.id: engine_of_speaker(r.speaker, table) for r in records if split is None or r.split == split}
 
 
 def by_engine(engines: list[str]) -> dict[str, list[int]]:
