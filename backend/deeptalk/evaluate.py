@@ -22,6 +22,7 @@ Motion is posed on the head of the model's `flame_basis` (`eval_figures.selectio
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,16 +144,22 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
         "codebook_usage_bottom": len(used_b) / pipeline.thvqvae.config.codes_bottom,
     })
     out["lipreading_error_ratio"] = out["lipreading_error_generated"] / max(1e-9, out["lipreading_error_ground_truth"])
+    started = time.monotonic()
     out.update(diversity(pipeline, test, config))
     out.update(bilabial.figures())
     if pipeline.emotions:
         out.update(heard.figures())
     faces = FaceOffsets(layer, expression_face_ids(head))
     picks = spread(test.clips, config.emotion_clips)
+    log.info("diversity took %.0f s; emotion override figures on %d clips", time.monotonic() - started, len(picks))
+    started = time.monotonic()
     out.update(emotion_control(pipeline, fer, faces, [test.clips[i] for i in picks], [engines[i] for i in picks]))
     picks = spread(test.clips, config.alpha_clips)
+    log.info("emotion override took %.0f s; alpha takes on %d clips", time.monotonic() - started, len(picks))
+    started = time.monotonic()
     out.update(alpha_takes(pipeline, lipreader, faces, [test.clips[i] for i in picks], [engines[i] for i in picks],
                            takes=config.alpha_takes))
+    log.info("alpha takes took %.0f s", time.monotonic() - started)
     return out
 
 
