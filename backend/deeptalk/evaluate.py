@@ -30,11 +30,6 @@ import numpy as np
 import torch
 
 from deeptalk import metrics
-from deeptalk.flame.layer import FlameLayer
-from deeptalk.flame.loading import load_flame
-from deeptalk.model_dir import load_network, read_manifest
-from deeptalk.models.dee_loss import retrieval_recall_at_1
-from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.eval_figures.alpha_takes import alpha_takes
 from deeptalk.eval_figures.bilabial import BilabialCollector
 from deeptalk.eval_figures.emotion_control import emotion_control
@@ -43,6 +38,11 @@ from deeptalk.eval_figures.face_offsets import FaceOffsets
 from deeptalk.eval_figures.face_points import expression_face_ids, lip_edges
 from deeptalk.eval_figures.selection import head_for_basis, round_robin, spread
 from deeptalk.eval_figures.speech_emotion import HeardCollector
+from deeptalk.flame.layer import FlameLayer
+from deeptalk.flame.loading import load_flame
+from deeptalk.model_dir import load_network, read_manifest
+from deeptalk.models.dee_loss import retrieval_recall_at_1
+from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.pipeline import Pipeline
 from deeptalk.train.clipbank import IGNORE, ClipBank
 

@@ -4,7 +4,7 @@ Lip edges (pairs of points facing each other across the mouth slit, central part
 1. the head's `lip_upper_edge` / `lip_lower_edge` vertex masks (both stand-in heads carry
    them), paired by x at rest;
 2. else the landmark embedding's inner-lip points (FLAME's 51 static landmarks: 44-46 on the
-   upper inner lip face 50-48 on the lower one), so a real FLAME head is measured where its
+   upper inner lip facing 50-48 on the lower one), so a real FLAME head is measured where its
    landmarks say the inner lips are;
 3. else the mouth rim (the mesh's frontal boundary loop) split into its upper and lower halves.
 The aperture of a frame is the mean distance over the pairs, in millimetres.
