@@ -32,6 +32,7 @@ import torch
 from deeptalk import metrics
 from deeptalk.eval_figures.alpha_takes import alpha_takes
 from deeptalk.eval_figures.bilabial import BilabialCollector
+from deeptalk.eval_figures.core_by_engine import core_by_engine
 from deeptalk.eval_figures.emotion_control import emotion_control
 from deeptalk.eval_figures.engines import clip_engines
 from deeptalk.eval_figures.face_offsets import FaceOffsets
@@ -92,6 +93,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     lve, lve_mean, vq_lve = [], [], []
     jaw_pred, jaw_true, ter_pred, ter_true, ter_vq, fer_hits = [], [], [], [], [], []
     audio_means, audio_logvars, used_t, used_b = [], [], set(), set()
+    reading: dict[int, tuple[float, float, float]] = {}  # clip index -> lip-reading errors (for per-engine figures)
     with torch.inference_mode():
         for clip, engine in zip(test.clips, engines):
             gt = torch.from_numpy(clip.motion)  # (T, 53)
@@ -119,6 +121,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
                 ter_pred.append(metrics.token_error_rate(visemes, lipreader(pred[None])[0].argmax(-1).numpy()))
                 ter_true.append(metrics.token_error_rate(visemes, lipreader(gt[None])[0].argmax(-1).numpy()))
                 ter_vq.append(metrics.token_error_rate(visemes, lipreader(recon[None])[0].argmax(-1).numpy()))
+                reading[len(lve) - 1] = (ter_pred[-1], ter_true[-1], ter_vq[-1])
             fer_hits.append(int(fer(pred[None])[0].mean(0).argmax()) == clip.emotion)
             emb = pipeline.dee.encode_audio(torch.from_numpy(clip.audio[:160000])[None])
             audio_means.append(emb.mean)
@@ -144,6 +147,9 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
         "codebook_usage_bottom": len(used_b) / pipeline.thvqvae.config.codes_bottom,
     })
     out["lipreading_error_ratio"] = out["lipreading_error_generated"] / max(1e-9, out["lipreading_error_ground_truth"])
+    out.update(core_by_engine(engines, lve=lve, lve_mean=lve_mean, jaw_pred=jaw_pred, jaw_true=jaw_true,
+                              fer_hits=fer_hits, reading=reading, audio_emb=audio_emb, motion_emb=motion_emb,
+                              labels=labels))
     started = time.monotonic()
     out.update(diversity(pipeline, test, config))
     out.update(bilabial.figures())

@@ -69,4 +69,6 @@ def test_two_engines_are_reported_separately(tiny_model_dir, eval_corpus, tmp_pa
         assert np.isfinite(report[f"emotion_visible_mm_min@{engine}"])
         assert np.isfinite(report[f"alpha_takes_difference_mm@{engine}"])
         assert f"bilabial_closure_ground_truth@{engine}" in report
+        assert np.isfinite(report[f"lip_vertex_error_ratio@{engine}"]) and -1 <= report[f"jaw_correlation@{engine}"] <= 1
+        assert 0.0 <= report[f"dee_r1_emotion@{engine}"] <= 1.0 and np.isfinite(report[f"lipreading_error_ratio@{engine}"])
         assert report["targets"][f"alpha_takes_difference_mm@{engine}"]["target"] == ">= 2"
