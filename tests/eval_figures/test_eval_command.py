@@ -72,3 +72,21 @@ def test_two_engines_are_reported_separately(tiny_model_dir, eval_corpus, tmp_pa
         assert np.isfinite(report[f"lip_vertex_error_ratio@{engine}"]) and -1 <= report[f"jaw_correlation@{engine}"] <= 1
         assert 0.0 <= report[f"dee_r1_emotion@{engine}"] <= 1.0 and np.isfinite(report[f"lipreading_error_ratio@{engine}"])
         assert report["targets"][f"alpha_takes_difference_mm@{engine}"]["target"] == ">= 2"
+
+
+def test_a_head_v2_model_is_measured_on_head_v2(tiny_model_dir, eval_corpus, tmp_path, one_torch_thread):
+    import shutil
+
+    from deeptalk.evaluate import EvalConfig, evaluate
+
+    v2 = tmp_path / "v2"
+    shutil.copytree(tiny_model_dir, v2)
+    manifest = json.loads((v2 / "manifest.json").read_text())
+    manifest["flame_basis"] = "standin-v2"
+    (v2 / "manifest.json").write_text(json.dumps(manifest))
+    small = dict(max_clips=1, diversity_clips=1, diversity_takes=2, emotion_clips=1, alpha_clips=1, alpha_takes=2)
+    on_v1 = evaluate(tiny_model_dir, eval_corpus, EvalConfig(**small))
+    on_v2 = evaluate(v2, eval_corpus, EvalConfig(**small))
+    forced = evaluate(tiny_model_dir, eval_corpus, EvalConfig(flame="standin-v2", **small))
+    for name in ("lip_vertex_error_mean_pose_m", "lip_aperture_vowel_median_mm_ground_truth"):
+        assert on_v2[name] == forced[name] != on_v1[name]
