@@ -4,7 +4,8 @@
         [--notes notes.md] [--corpus runs/default/corpus]
 
 The card says how the model was made (recipe, stage seconds, size), lists every held-out
-figure beside its target from issue #5, and says which targets are met and which are not.
+figure beside its target (`deeptalk.eval_figures.targets`, issue 20), says which targets are
+met and which are not, and shows the "Heard" confusion matrix of each synthesis engine.
 """
 
 from __future__ import annotations
@@ -13,22 +14,32 @@ import argparse
 import json
 from pathlib import Path
 
-# figure -> (comparison, target) for the embedded default (issue #5)
-TARGETS: dict[str, tuple[str, float]] = {
-    "jaw_correlation": (">=", 0.7),
-    "lip_vertex_error_ratio": ("<=", 0.5),
-    "lipreading_error_ratio": ("<=", 1.5),
-    "emotion_accuracy_generated": (">=", 0.6),
-    "dee_r1_emotion": (">=", 0.8),
-    "codebook_usage_top": (">=", 0.6),
-    "codebook_usage_bottom": (">=", 0.6),
-}
+from deeptalk.eval_figures.targets import met as target_met
+from deeptalk.eval_figures.targets import target_of
+
 EVAL_COMMAND = "deeptalk eval {model} --data {corpus} --max-clips 200 --json {model}/eval.json"
+CONFUSION = "heard_confusion@"
 
 
 def met(name: str, value: float) -> bool:
-    op, target = TARGETS[name]
-    return value >= target if op == ">=" else value <= target
+    return bool(target_met(name, value))
+
+
+def confusion_tables(figures: dict[str, float]) -> list[str]:
+    """Markdown matrices from `heard_confusion@ENGINE:TRUE->HEARD` figures, one per engine."""
+    cells: dict[str, dict[tuple[str, str], float]] = {}
+    for name, value in figures.items():
+        if name.startswith(CONFUSION) and ":" in name and "->" in name:
+            engine, pair = name[len(CONFUSION):].split(":", 1)
+            true, heard = pair.split("->", 1)
+            cells.setdefault(engine, {})[(true, heard)] = value
+    lines: list[str] = []
+    for engine, table in cells.items():
+        classes = list(dict.fromkeys(t for t, _ in table))
+        lines += ["", f"\"Heard\" on {engine} speech (rows: label, columns: heard; share of the row's clips):", "",
+                  "| label | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
+        lines += [f"| {t} | " + " | ".join(f"{table.get((t, h), 0.0):.2f}" for h in classes) + " |" for t in classes]
+    return lines
 
 
 def diversity_rises(figures: dict[str, float]) -> bool:
@@ -46,6 +57,11 @@ def weight_dtype(model_dir: Path, manifest: dict) -> str:
     return "float16" if any(v.dtype == torch.float16 for v in state.values()) else "float32"
 
 
+def head_phrase(basis: str) -> str:
+    folders = {"standin-v1": "assets/flame/standin", "standin-v2": "assets/flame/standin-v2"}
+    return f"stand-in head (`{folders[basis]}`)" if basis in folders else f"`{basis}` FLAME basis"
+
+
 def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str = "runs/default/corpus") -> str:
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     info = manifest.get("info", {})
@@ -56,7 +72,7 @@ def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str =
              f"`{recipe.get('preset', '?')}`, corpus profile `{recipe.get('corpus_profile', '?')}`, "
              f"{info.get('train_clips', '?')} training clips from voices {', '.join(info.get('speakers', []))}) "
              f"on a 2-core CPU, weights stored as {weight_dtype(model_dir, manifest)}. Folder size {size_mb:.1f} MB. Motion is in the "
-             f"expression space of the stand-in head (`assets/flame/standin`).", ""]
+             f"expression space of the {head_phrase(manifest.get('flame_basis', 'standin-v1'))}.", ""]
     if notes:
         lines += [notes.strip(), ""]
     if info.get("stage_seconds"):
@@ -66,15 +82,21 @@ def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str =
         lines += [f"Stage budgets (seconds, x{recipe.get('budget_scale', 1)}): {budgets}.", ""]
     lines += [f"## Held-out figures (`{EVAL_COMMAND.format(model='assets/models/default', corpus=corpus)}`)", "",
               "| figure | value | target | met |", "|---|---|---|---|"]
+    figures = {k: v for k, v in figures.items() if isinstance(v, (int, float))}  # the json's "targets" is derived
     for name, value in figures.items():
-        target = f"{TARGETS[name][0]} {TARGETS[name][1]:g}" if name in TARGETS else ""
-        verdict = ("yes" if met(name, value) else "**no**") if name in TARGETS else ""
+        if name.startswith(CONFUSION):
+            continue
+        found = target_of(name)
+        target = f"{found[0]} {found[1]:g}" if found else ""
+        verdict = ("yes" if met(name, value) else "**no**") if found else ""
         lines.append(f"| {name} | {value:.4g} | {target} | {verdict} |")
-    hit = [n for n in TARGETS if n in figures and met(n, figures[n])]
-    missed = [n for n in TARGETS if n in figures and not met(n, figures[n])]
+    judged = [n for n in figures if target_of(n) and not n.startswith(CONFUSION)]
+    hit = [n for n in judged if met(n, figures[n])]
+    missed = [n for n in judged if not met(n, figures[n])]
     lines += ["", f"Met: {', '.join(hit) or 'none'}. Missed: {', '.join(missed) or 'none'}. Diversity is "
               + ("zero at alpha 0 / temperature 0 and rises with both." if diversity_rises(figures)
                  else "not monotone in alpha and temperature (see the table).")]
+    lines += confusion_tables(figures)
     return "\n".join(lines) + "\n"
 
 

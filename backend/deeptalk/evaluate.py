@@ -12,12 +12,17 @@ argmax codes unless stated). Figures:
 - DEE speech -> motion retrieval R@1 (a hit shares the query's emotion label) and with
   exact pairs;
 - TH-VQVAE reconstruction LVE and the share of each codebook used on the test motion;
-- diversity: mean std over 5 takes at alpha in {0, 0.5, 1} and temperatures in {0, 0.5, 1}.
+- diversity: mean std over 5 takes at alpha in {0, 0.5, 1} and temperatures in {0, 0.5, 1};
+- issue 20's figures (`deeptalk.eval_figures`): bilabial closure, emotion override visibility /
+  distinctness / FER / monotonicity, alpha-1 take differences and their lip sync, and the
+  emotion heard in the speech with per-engine confusion matrices.
+Motion is posed on the head of the model's `flame_basis` (`eval_figures.selection`).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +30,15 @@ import numpy as np
 import torch
 
 from deeptalk import metrics
+from deeptalk.eval_figures.alpha_takes import alpha_takes
+from deeptalk.eval_figures.bilabial import BilabialCollector
+from deeptalk.eval_figures.core_by_engine import core_by_engine
+from deeptalk.eval_figures.emotion_control import emotion_control
+from deeptalk.eval_figures.engines import clip_engines
+from deeptalk.eval_figures.face_offsets import FaceOffsets
+from deeptalk.eval_figures.face_points import expression_face_ids, lip_edges
+from deeptalk.eval_figures.selection import head_for_basis, round_robin, spread
+from deeptalk.eval_figures.speech_emotion import HeardCollector
 from deeptalk.flame.layer import FlameLayer
 from deeptalk.flame.loading import load_flame
 from deeptalk.model_dir import load_network, read_manifest
@@ -44,6 +58,13 @@ class EvalConfig:
     diversity_takes: int = 5
     device: str = "cpu"
     flame: str | None = None
+    engine: str | None = None       # only the clips of this synthesis engine
+    emotion_clips: int = 20         # clips for the emotion-override figures (10 generations each)
+    alpha_clips: int = 4            # clips for the alpha-1 take figures
+    alpha_takes: int = 4
+
+
+QUICK = dict(max_clips=20, diversity_clips=2, diversity_takes=3, emotion_clips=5, alpha_clips=2)
 
 
 def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) -> dict[str, float]:
@@ -52,25 +73,44 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     fer = load_network(model_dir, manifest, "fer").eval()
     lipreader = load_network(model_dir, manifest, "lipreader").eval()
     train = ClipBank.load(dataset, ("train",), limit=200)
-    test = ClipBank.load(dataset, (config.split,), limit=config.max_clips)
-    layer = FlameLayer(load_flame(config.flame or "standin"))
+    engine_of = clip_engines(dataset, config.split)
+    one_engine = config.engine is None and len(set(engine_of.values())) <= 1  # the first clips will do
+    test = ClipBank.load(dataset, (config.split,), limit=config.max_clips if one_engine else None)
+    chosen = [c for c in test.clips if config.engine is None or engine_of.get(c.id) == config.engine]
+    if not chosen:
+        raise ValueError(f"no {config.split} clips of engine {config.engine!r} in {dataset}")
+    chosen = [chosen[i] for i in round_robin(chosen, [engine_of.get(c.id, "unknown") for c in chosen],
+                                             config.max_clips)]
+    test = ClipBank(chosen, test.emotions, test.speakers)
+    engines = [engine_of.get(c.id, "unknown") for c in test.clips]
+    head = load_flame(head_for_basis(manifest.flame_basis, config.flame))
+    layer = FlameLayer(head)
+    edges = lip_edges(head)
+    bilabial, heard = BilabialCollector(), HeardCollector(tuple(pipeline.emotions))
     lips = layer.masks.get("lips", layer.masks.get("mouth"))
     mean_pose = torch.from_numpy(train.all_frames().mean(0))  # (53,)
     out: dict[str, float] = {"clips": float(len(test))}
     lve, lve_mean, vq_lve = [], [], []
     jaw_pred, jaw_true, ter_pred, ter_true, ter_vq, fer_hits = [], [], [], [], [], []
     audio_means, audio_logvars, used_t, used_b = [], [], set(), set()
+    reading: dict[int, tuple[float, float, float]] = {}  # clip index -> lip-reading errors (for per-engine figures)
     with torch.inference_mode():
-        for clip in test.clips:
+        for clip, engine in zip(test.clips, engines):
             gt = torch.from_numpy(clip.motion)  # (T, 53)
-            pred = torch.from_numpy(pipeline.animate(clip.audio).motion[0])  # (T', 53)
+            result = pipeline.animate(clip.audio)
+            pred = torch.from_numpy(result.motion[0])  # (T', 53)
+            heard.add(clip.emotion, engine, result.emotion_track)
             t = min(len(gt), len(pred))
             gt, pred = gt[:t], pred[:t]
             v_gt, v_pred = layer(gt).numpy(), layer(pred).numpy()
             lve.append(metrics.lip_vertex_error(v_pred, v_gt, lips.numpy()))
             lve_mean.append(metrics.lip_vertex_error(layer(mean_pose.expand(t, -1)).numpy(), v_gt, lips.numpy()))
             recon = pipeline.thvqvae(gt[None])[0][0][:t]
-            vq_lve.append(metrics.lip_vertex_error(layer(recon).numpy(), v_gt, lips.numpy()))
+            v_recon = layer(recon).numpy()
+            vq_lve.append(metrics.lip_vertex_error(v_recon, v_gt, lips.numpy()))
+            bilabial.add(clip.visemes[:t], engine, {"ground_truth": edges.aperture_mm(v_gt),
+                                                    "thvqvae": edges.aperture_mm(v_recon),
+                                                    "generated": edges.aperture_mm(v_pred)})
             codes_t, codes_b = pipeline.thvqvae.encode(gt[None])
             used_t.update(codes_t.flatten().tolist())
             used_b.update(codes_b.flatten().tolist())
@@ -81,6 +121,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
                 ter_pred.append(metrics.token_error_rate(visemes, lipreader(pred[None])[0].argmax(-1).numpy()))
                 ter_true.append(metrics.token_error_rate(visemes, lipreader(gt[None])[0].argmax(-1).numpy()))
                 ter_vq.append(metrics.token_error_rate(visemes, lipreader(recon[None])[0].argmax(-1).numpy()))
+                reading[len(lve) - 1] = (ter_pred[-1], ter_true[-1], ter_vq[-1])
             fer_hits.append(int(fer(pred[None])[0].mean(0).argmax()) == clip.emotion)
             emb = pipeline.dee.encode_audio(torch.from_numpy(clip.audio[:160000])[None])
             audio_means.append(emb.mean)
@@ -106,7 +147,25 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
         "codebook_usage_bottom": len(used_b) / pipeline.thvqvae.config.codes_bottom,
     })
     out["lipreading_error_ratio"] = out["lipreading_error_generated"] / max(1e-9, out["lipreading_error_ground_truth"])
+    out.update(core_by_engine(engines, lve=lve, lve_mean=lve_mean, jaw_pred=jaw_pred, jaw_true=jaw_true,
+                              fer_hits=fer_hits, reading=reading, audio_emb=audio_emb, motion_emb=motion_emb,
+                              labels=labels))
+    started = time.monotonic()
     out.update(diversity(pipeline, test, config))
+    out.update(bilabial.figures())
+    if pipeline.emotions:
+        out.update(heard.figures())
+    faces = FaceOffsets(layer, expression_face_ids(head))
+    picks = spread(test.clips, config.emotion_clips)
+    log.info("diversity took %.0f s; emotion override figures on %d clips", time.monotonic() - started, len(picks))
+    started = time.monotonic()
+    out.update(emotion_control(pipeline, fer, faces, [test.clips[i] for i in picks], [engines[i] for i in picks]))
+    picks = spread(test.clips, config.alpha_clips)
+    log.info("emotion override took %.0f s; alpha takes on %d clips", time.monotonic() - started, len(picks))
+    started = time.monotonic()
+    out.update(alpha_takes(pipeline, lipreader, faces, [test.clips[i] for i in picks], [engines[i] for i in picks],
+                           takes=config.alpha_takes))
+    log.info("alpha takes took %.0f s", time.monotonic() - started)
     return out
 
 
