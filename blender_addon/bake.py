@@ -18,7 +18,8 @@ import numpy as np
 
 import bpy
 
-from . import axes, compat, emotion_track, expression_layer, flame_controls, idle_bake, idle_motion, rig as rig_mod, takes
+from . import (axes, compat, emotion_readout, emotion_track, expression_layer, flame_controls, idle_bake, idle_motion,
+               rig as rig_mod, takes)
 
 EXPRESSION_GROUP = "DEEPTalk expression"
 JAW_GROUP = "DEEPTalk jaw"
@@ -48,6 +49,7 @@ class BakeRequest:
     idle: idle_motion.IdleOptions | None = None  # the idle layer's switches; None = no idle layer
     speech_energy: np.ndarray | None = None  # (T,) per-sample speech energy in [0, 1], if the file has it
     clip_id: str = ""  # the sound strip's stable id (takes.ensure_strip_id); "" for imports
+    face_emotion: np.ndarray | None = None  # (takes, K) what each take's face expresses (FER), if the file has it
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -143,8 +145,12 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
                              JAW_GROUP, frames[kept], quats[take_index, kept, component])
             if has_track:
                 emotion_track.write_curves(rig_curves, request.emotions, track, emotion_frames, write_fcurve)
+            face = (emotion_readout.face_properties(request.emotions, request.face_emotion[take_index])
+                    if request.face_emotion is not None and len(request.face_emotion) > take_index else {})
             for action in take.unique_actions() + ([layer.action(key)] if layer else []):
                 _store_properties(action, request, number, seed, frames)
+                for name, value in face.items():
+                    action[name] = value
             for target in (key, rig):
                 outcome.tracks.append((target, compat.add_nla_strip(
                     target, track_name=f"DEEPTalk {request.clip} take {number}", action=take.action(target),
