@@ -137,3 +137,38 @@ def test_without_a_face_reading_the_panel_keeps_heard(rig):
     action = takes.active_take(rig, "line").action
     assert emotion_readout.FACE_PROBS not in action.keys() and emotion_readout.face_text(action) == ""
     assert emotion_readout.heard_text(action, "sad", 0.5) == "Heard: sad (50%)"
+
+
+@pytest.mark.needs_audio
+def test_animating_a_strip_reads_voice_and_face_and_gives_a_keyable_intensity(rig, backend, tmp_path):
+    """End to end through the real backend subprocess: the panel's readout and intensity for the active take."""
+    import soundfile
+
+    from blender_addon import backend_locator
+
+    audio, rate = soundfile.read(backend_locator.assets_dir() / "audio" / "demo_line.wav", dtype="float32")
+    path = tmp_path / "line.wav"
+    soundfile.write(path, audio[: int(2.5 * rate)], rate)
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 25, 1.0
+    strip = compat.new_sound_strip(scene, name="line", filepath=str(path), channel=1, frame_start=1)
+    scene.sequence_editor.active_strip = strip
+    scene.deeptalk.takes = 2
+    assert bpy.ops.deeptalk.animate_strip() == {"FINISHED"}
+    clip_takes = takes.takes_of_strip(rig, strip)
+    assert len(clip_takes) == 2
+    names = str(clip_takes[0].action["deeptalk_emotion_names"]).split(",")
+    for take in clip_takes:
+        probs = list(take.action[emotion_readout.FACE_PROBS])
+        assert len(probs) == len(names) and sum(probs) == pytest.approx(1.0, abs=1e-4)
+        assert str(take.action[emotion_readout.FACE_DOMINANT]) in names
+    text = emotion_readout.readout(takes.active_take(rig, "line").action)
+    assert text.startswith("Voice: ") and " \u00b7 Face: " in text and text.endswith(" %")
+    strip_ = expression_layer.intensity_strip(takes.active_take(rig, "line"))
+    assert strip_ is not None
+    frame = 30
+    full, _ = evaluated(rig, frame)
+    expression_layer.set_intensity(strip_, 0.0, frame=frame)
+    rest, _ = evaluated(rig, frame)
+    channels = list(SPLIT.expression)
+    assert np.allclose(rest[channels], 0.0, atol=1e-6) and np.allclose(rest[SPEECH], full[SPEECH], atol=1e-6)
