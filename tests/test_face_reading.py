@@ -135,3 +135,13 @@ def test_serve_reply_carries_the_face_reading(tiny_model_dir: Path, speech_wav: 
     face = np.array(result.face_emotion)
     assert face.shape == (2, len(result.emotions)) and np.allclose(face.sum(axis=1), 1.0, atol=1e-4)
     assert np.allclose(read_motion(tmp_path / "served.npz").face_emotion, face, atol=1e-5)
+
+
+def test_a_long_clip_is_read_on_strided_frames_close_to_all_of_them(pipeline: Pipeline) -> None:
+    import torch
+
+    t = np.arange(1500)[:, None] / 25.0  # a minute of smooth motion
+    motion = (0.3 * np.sin(2 * np.pi * t * np.linspace(0.1, 2.0, 53)[None])).astype(np.float32)[None]
+    with torch.inference_mode():
+        full = torch.softmax(pipeline.face_reader(torch.from_numpy(motion)).mean(dim=1), dim=-1).numpy()
+    assert np.abs(face_reading.read_face(pipeline.face_reader, motion) - full).max() < 0.02
