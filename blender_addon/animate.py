@@ -118,7 +118,13 @@ def bake_request_from_file(path: Path, *, clip: str, first_frame: float, frame_c
         emotions=tuple(motion.emotions),
         emotion_track=track, emotion_summary=summary, idle=idle,
         speech_energy=np.asarray(motion.speech_energy, dtype=np.float64) if motion.speech_energy.size else None,
-        clip_id=clip_id)
+        clip_id=clip_id, face_emotion=_face_emotion(motion))
+
+
+def _face_emotion(motion) -> np.ndarray | None:
+    """(takes, K) face reading of a result file, or None (older files, models without a FER)."""
+    face = np.asarray(getattr(motion, "face_emotion", np.zeros((0, 0))), dtype=np.float64)
+    return face if face.size and face.shape == (motion.takes, len(motion.emotions)) else None
 
 
 def apply_results(scene: bpy.types.Scene, rig: bpy.types.Object, clips: list[PreparedClip],

@@ -18,7 +18,8 @@ import numpy as np
 
 import bpy
 
-from . import axes, compat, emotion_track, flame_controls, idle_bake, idle_motion, rig as rig_mod, takes
+from . import (axes, compat, emotion_readout, emotion_track, expression_layer, flame_controls, idle_bake, idle_motion,
+               rig as rig_mod, takes)
 
 EXPRESSION_GROUP = "DEEPTalk expression"
 JAW_GROUP = "DEEPTalk jaw"
@@ -48,6 +49,7 @@ class BakeRequest:
     idle: idle_motion.IdleOptions | None = None  # the idle layer's switches; None = no idle layer
     speech_energy: np.ndarray | None = None  # (T,) per-sample speech energy in [0, 1], if the file has it
     clip_id: str = ""  # the sound strip's stable id (takes.ensure_strip_id); "" for imports
+    face_emotion: np.ndarray | None = None  # (takes, K) what each take's face expresses (FER), if the file has it
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -118,6 +120,7 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
     outcome = BakeOutcome(rig=rig, superseded=old_takes if replace else [],
                           previous_mute=[(t, t.mute) for old in old_takes for _, t in old.tracks + old.idle_tracks])
     first_number = 1 + max((t.number for t in old_takes), default=0)  # numbers are never reused
+    split = expression_layer.split_of(rig)  # None: the take keeps its expression channels (no intensity layer)
     try:
         if has_track:
             outcome.new_props = emotion_track.ensure_properties(rig, request.emotions)
@@ -125,12 +128,16 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
             number = first_number + take_index
             take = compat.new_take_action(f"{request.clip}.take{number}.seed{seed}", [key, rig])
             outcome.actions.extend(a for a in take.unique_actions() if a not in outcome.actions)
-            key_curves = take.fcurves(key)
+            layer = expression_layer.new_layer_action(take.action(key).name, key) if split else None
+            if layer is not None:
+                outcome.actions.append(layer.action(key))
             for component in range(50):
                 values = exp[take_index, :, component]
                 kept = flame_controls.kept_keys(values, controls.key_tolerance)
-                write_fcurve(key_curves, f'key_blocks["{key_names[component]}"].value', 0,
-                             EXPRESSION_GROUP, frames[kept], values[kept])
+                emotional = layer is not None and component in split.expression
+                write_fcurve((layer or take).fcurves(key) if emotional else take.fcurves(key),
+                             f'key_blocks["{key_names[component]}"].value', 0,
+                             expression_layer.GROUP if emotional else EXPRESSION_GROUP, frames[kept], values[kept])
             rig_curves = take.fcurves(rig)
             kept = flame_controls.kept_keys(quats[take_index], controls.key_tolerance)
             for component in range(4):
@@ -138,12 +145,19 @@ def bake(rig: bpy.types.Object, request: BakeRequest, *, replace: bool = False) 
                              JAW_GROUP, frames[kept], quats[take_index, kept, component])
             if has_track:
                 emotion_track.write_curves(rig_curves, request.emotions, track, emotion_frames, write_fcurve)
-            for action in take.unique_actions():
+            face = (emotion_readout.face_properties(request.emotions, request.face_emotion[take_index])
+                    if request.face_emotion is not None and len(request.face_emotion) > take_index else {})
+            for action in take.unique_actions() + ([layer.action(key)] if layer else []):
                 _store_properties(action, request, number, seed, frames)
+                for name, value in face.items():
+                    action[name] = value
             for target in (key, rig):
                 outcome.tracks.append((target, compat.add_nla_strip(
                     target, track_name=f"DEEPTalk {request.clip} take {number}", action=take.action(target),
                     slot=take.slot(target), start=math.floor(request.first_frame))))
+            if layer is not None:
+                outcome.tracks.append((key, expression_layer.add_layer_track(
+                    key, layer, clip=request.clip, number=number, start=math.floor(request.first_frame))))
             if request.idle is not None:
                 idle_bake.bake_idle(rig, idle_bake.IdleTake(
                     clip=request.clip, number=number, seed=seed, frames=frames, fps=request.fps,

@@ -6,7 +6,7 @@ import math
 
 import bpy
 
-from . import compat, properties, takes
+from . import compat, emotion_readout, properties, takes
 from .operators_animate import running_batch
 
 
@@ -78,6 +78,7 @@ def draw_deeptalk(layout: bpy.types.UILayout, context: bpy.types.Context) -> Non
     active = next((t for t in clip_takes if t.active), None)
     if active is not None:
         _draw_emotion(box, active.action)
+        emotion_readout.draw_take(box, active)
 
 
 def _draw_emotion(layout: bpy.types.UILayout, action: bpy.types.Action) -> None:
@@ -88,7 +89,7 @@ def _draw_emotion(layout: bpy.types.UILayout, action: bpy.types.Action) -> None:
     entropy = float(action.get("deeptalk_emotion_entropy", math.nan))
     sigma = float(action.get("deeptalk_emotion_sigma", math.nan))
     col = layout.column(align=True)
-    col.label(text=f"Heard: {dominant} ({confidence:.0%})", icon="OUTLINER_OB_SPEAKER")
+    col.label(text=emotion_readout.heard_text(action, dominant, confidence), icon="OUTLINER_OB_SPEAKER")
     col.label(text=f"Uncertainty: entropy {entropy:.2f}"
                    + (f", sigma {sigma:.2f}" if math.isfinite(sigma) else ""))
 

@@ -182,6 +182,14 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
             raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled")
 
     output_path = validate_request(request, emotions=pipeline.emotions, output_path=output_path)
+    if request.emotion_intensity != 1.0:
+        from deeptalk.face_reading import scale_expression
+
+        try:  # refused before any audio is read: a basis without named channels cannot scale them
+            scale_expression(np.zeros((1, 53), np.float32), request.emotion_intensity,
+                             str(getattr(pipeline, "flame_basis", "") or ""))
+        except ValueError as exc:
+            raise JobError(ErrorCode.INVALID_ARGUMENT, str(exc)) from None
     report(0.0, "loading_audio")
     audio_path = Path(request.audio_path).expanduser()  # checked by validate_request
     audio = load_request_audio(request, max_seconds=max_seconds)  # 16 kHz, read window by window
@@ -197,7 +205,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
             audio, alpha=request.alpha, temperature_top=request.temperature_top,
             temperature_bottom=request.temperature_bottom, seed=request.seed, takes=request.takes,
             emotion=request.emotion, emotion_weight=request.emotion_weight if request.emotion else 0.0,
-            progress=model_progress, should_cancel=cancelled,
+            progress=model_progress, should_cancel=cancelled, emotion_intensity=request.emotion_intensity,
         )
     except Cancelled:
         raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled") from None
@@ -231,12 +239,14 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
     finally:
         audio.close()
     track = np.round(np.asarray(result.emotion_track, dtype=np.float64), TRACK_DECIMALS)  # (seconds, K)
+    face = getattr(result, "face_emotion", None)  # (takes, K) or None (the model has no usable FER)
+    face = np.zeros((0, 0)) if face is None else np.round(np.asarray(face, dtype=np.float64), TRACK_DECIMALS)
     motion_file = MotionFile(
         exp=motion[..., :50], jaw=motion[..., 50:], fps=request.fps, seeds=tuple(int(s) for s in result.seeds),
         model_id=pipeline.model_id, protocol=PROTOCOL_VERSION, duration_s=audio.duration_s,
         emotions=tuple(pipeline.emotions), emotion_mean=np.asarray(result.emotion_mean, np.float32),
         emotion_logvar=np.asarray(result.emotion_logvar, np.float32), emotion_track=track.astype(np.float32),
-        speech_energy=energy,
+        speech_energy=energy, face_emotion=face.astype(np.float32),
         flame_basis=str(getattr(pipeline, "flame_basis", "") or ""),
     )
     if request.arkit:
@@ -255,5 +265,5 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
         emotions=list(pipeline.emotions),
         emotion_mean=[round(float(x), 6) for x in motion_file.emotion_mean],
         emotion_logvar=[round(float(x), 6) for x in motion_file.emotion_logvar],
-        emotion_track=track.tolist(),
+        emotion_track=track.tolist(), face_emotion=face.tolist(),
     )

@@ -15,6 +15,7 @@
 | `speech_energy` | (T,) float32 | optional: per-frame speech loudness in [0, 1] (`deeptalk.speech_energy`) |
 | `arkit` | (takes, T, 52) float32 | optional: ARKit blendshape weights in [0, 1] per frame |
 | `arkit_names` | (52,) str | optional: the ARKit channel of each `arkit` column |
+| `face_emotion` | (takes, K) float32 | optional: per take, class probabilities of what the generated face expresses (FER) |
 | `flame_basis` | () str, optional | expression basis of the model that made it (`standin-v1`, `flame2020`, ...) |
 
 Written through `safe_write` (atomic, never through a symlink, never over an input or a
@@ -82,6 +83,7 @@ class MotionFile:
     arkit: np.ndarray = field(default_factory=lambda: np.zeros((0, 0, 0), np.float32))  # (takes, T, 52) optional
     arkit_names: tuple[str, ...] = ()
     flame_basis: str = ""  # "" = not recorded (older files, imports)
+    face_emotion: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))  # (takes, K) optional
 
     def __post_init__(self) -> None:
         exp, jaw = np.asarray(self.exp), np.asarray(self.jaw)
@@ -95,13 +97,17 @@ class MotionFile:
             raise MotionFileError(f"{len(self.seeds)} seeds for {exp.shape[0]} takes")
         if not (np.isfinite(self.fps) and self.fps > 0):
             raise MotionFileError(f"fps must be positive, got {self.fps}")
-        for name in ("exp", "jaw", "duration_s", "emotion_mean", "emotion_logvar", "emotion_track"):
+        for name in ("exp", "jaw", "duration_s", "emotion_mean", "emotion_logvar", "emotion_track", "face_emotion"):
             value = np.asarray(getattr(self, name))
             if value.dtype.kind not in "fiu" or not np.isfinite(value).all():
                 raise MotionFileError(f"{name} holds NaN, infinite or non-numeric values")
         track = np.asarray(self.emotion_track)
         if track.size and (track.ndim != 2 or track.shape[1] != len(self.emotions)):
             raise MotionFileError(f"emotion_track must be (seconds, {len(self.emotions)}), got {track.shape}")
+        face = np.asarray(self.face_emotion)
+        if face.size and (face.shape != (exp.shape[0], len(self.emotions)) or face.min() < 0 or face.max() > 1):
+            raise MotionFileError(f"face_emotion must be (takes, emotions) = {(exp.shape[0], len(self.emotions))} "
+                                  f"probabilities in [0, 1], got {face.shape}")
         energy = np.asarray(self.speech_energy)
         if energy.size and (energy.shape != (exp.shape[1],) or not np.isfinite(energy).all()):
             raise MotionFileError(f"speech_energy must be ({exp.shape[1]},) finite values, got {energy.shape}")
@@ -141,9 +147,12 @@ def motion_bytes(motion: MotionFile) -> bytes:
     if np.asarray(motion.arkit).size:
         arrays["arkit"] = np.asarray(motion.arkit, dtype=np.float32)
         arrays["arkit_names"] = np.asarray(motion.arkit_names, dtype=np.str_)
+    if np.asarray(motion.face_emotion).size:
+        arrays["face_emotion"] = np.asarray(motion.face_emotion, dtype=np.float32)
     if motion.flame_basis:
         arrays["flame_basis"] = np.str_(motion.flame_basis)
-    for name in ("exp", "jaw", "emotion_mean", "emotion_logvar", "emotion_track", "speech_energy", "arkit"):
+    for name in ("exp", "jaw", "emotion_mean", "emotion_logvar", "emotion_track", "speech_energy", "arkit",
+                 "face_emotion"):
         if name in arrays and not np.isfinite(arrays[name]).all():  # e.g. a float64 value beyond float32's range
             raise MotionFileError(f"{name} does not fit float32 (infinite after conversion)")
     buffer = io.BytesIO()
@@ -177,7 +186,7 @@ def read_motion(path: str | os.PathLike[str]) -> MotionFile:
             if missing:
                 raise MotionFileError(f"{path}: missing key(s) {', '.join(missing)}")
             optional = {key: data[key] for key in ("emotions", "emotion_mean", "emotion_logvar", "emotion_track",
-                                                        "speech_energy", "arkit", "arkit_names")
+                                                        "speech_energy", "arkit", "arkit_names", "face_emotion")
                         if key in data.files}
             return MotionFile(
                 exp=data["exp"], jaw=data["jaw"], fps=float(data["fps"]),

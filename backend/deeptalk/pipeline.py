@@ -46,8 +46,10 @@ import torch.nn.functional as F
 from deeptalk.audio_source import ArraySource, AudioSource
 from deeptalk.device import resolve_device
 from deeptalk.emotion_track import SAMPLE_RATE, EmotionPrototypes, read_emotion
+from deeptalk.face_reading import face_result, load_face_reader, scale_expression
 from deeptalk.model_dir import load_inference_models
 from deeptalk.models.dee import DEE
+from deeptalk.models.fer import FerClassifier
 from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
 from deeptalk.models.generator import Generator
 from deeptalk.models.thvqvae import ThVqvae
@@ -96,6 +98,7 @@ class AnimationResult:
     emotion_logvar: np.ndarray  # (D,) float32 its log variance
     emotion_track: np.ndarray   # (seconds, len(emotions)) float32 per-second class probabilities
     duration_s: float
+    face_emotion: np.ndarray | None = None  # (takes, len(emotions)) what the FER reads on each take's face
 
 
 def frame_windows(num_frames: int, window: int, overlap: int) -> list[tuple[int, int]]:
@@ -124,7 +127,8 @@ class Pipeline:
 
     def __init__(self, *, model_id: str, emotions: list[str], dee: DEE, thvqvae: ThVqvae, generator: Generator,
                  prototypes: EmotionPrototypes | None, device: torch.device, config: PipelineConfig | None = None,
-                 reference: bool = False, flame_basis: str = "standin-v1") -> None:
+                 reference: bool = False, flame_basis: str = "standin-v1",
+                 face_reader: FerClassifier | None = None) -> None:
         self.model_id = model_id
         self.emotions = list(emotions) if prototypes is not None else []  # no prototypes: no emotion classes
         self.reference = reference
@@ -139,6 +143,7 @@ class Pipeline:
         for net in (self.dee, self.thvqvae, self.generator):
             net.requires_grad_(False)
         self.prototypes = prototypes
+        self.face_reader = face_reader.to(device) if face_reader is not None and self.emotions else None
 
     @classmethod
     def load(cls, model_dir: str | Path, device: str = "auto", config: PipelineConfig | None = None,
@@ -149,14 +154,23 @@ class Pipeline:
         log.info("loaded model %s from %s on %s", models.manifest.model_id, model_dir, dev)
         return cls(model_id=models.manifest.model_id, emotions=list(models.manifest.emotions), dee=models.dee,
                    thvqvae=models.thvqvae, generator=models.generator, prototypes=models.prototypes,
-                   device=dev, config=config, reference=reference, flame_basis=models.manifest.flame_basis)
+                   device=dev, config=config, reference=reference, flame_basis=models.manifest.flame_basis,
+                   face_reader=load_face_reader(model_dir, list(models.manifest.emotions), dev))
 
     def animate(self, audio: np.ndarray | AudioSource, *, alpha: float = 0.0, temperature_top: float = 0.0,
                 temperature_bottom: float = 0.0, seed: int = 0, takes: int = 1, emotion: str | None = None,
                 emotion_weight: float = 0.0, progress: ProgressFn | None = None,
-                should_cancel: CancelFn | None = None) -> AnimationResult:
+                should_cancel: CancelFn | None = None, emotion_intensity: float = 1.0) -> AnimationResult:
         """audio (S,) float 16 kHz mono, or an AudioSource -> AnimationResult (see the module docstring)."""
         source = self._check(audio, alpha, temperature_top, temperature_bottom, seed, takes, emotion, emotion_weight)
+        scale_expression(np.zeros((1, 53), np.float32), emotion_intensity, self.flame_basis)  # refuse before work
+        result = self._animate(source, alpha, temperature_top, temperature_bottom, seed, takes, emotion,
+                               emotion_weight, progress, should_cancel)
+        return face_result(result, emotion_intensity, self.flame_basis, self.face_reader, self.device)
+
+    def _animate(self, source: AudioSource, alpha: float, temperature_top: float, temperature_bottom: float,
+                 seed: int, takes: int, emotion: str | None, emotion_weight: float, progress: ProgressFn | None,
+                 should_cancel: CancelFn | None) -> AnimationResult:
         report = progress or (lambda fraction, stage: None)
         cancelled = should_cancel or (lambda: False)
         if self.reference:

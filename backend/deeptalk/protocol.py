@@ -20,7 +20,8 @@ sentence for people. A bad request never stops the backend.
 
 The output of `animate` is an `.npz` file (no pickles) holding `exp (takes, T, 50)`,
 `jaw (takes, T, 3)` (axis-angle, radians), `fps`, `seeds`, `model_id`, `protocol`; with
-`arkit: true` also `arkit (takes, T, 52)` and `arkit_names`.
+`arkit: true` also `arkit (takes, T, 52)` and `arkit_names`; optionally `face_emotion
+(takes, K)` (what each take's face expresses).
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ class AnimateRequest:
         blended with the speech's emotion by the weight (0 = speech only, 1 = override).
     arkit: also write ARKit blendshape weights to the `.npz` (`arkit (takes, T, 52)` in
         [0, 1] and `arkit_names`), for characters rigged with ARKit-named shape keys.
+    emotion_intensity: optional, in [0, 1]: scales the expression channels (not lips, jaw or
+        blinks) towards rest; 1 (the default) leaves the motion as generated. The add-on keeps
+        1 and scales over time on the rig instead (keyable).
     """
 
     TYPE: ClassVar[str] = "animate"
@@ -113,9 +117,12 @@ class AnimateRequest:
     emotion: str | None = None
     emotion_weight: float = 0.0
     arkit: bool = False
+    emotion_intensity: float = 1.0
 
     def __post_init__(self) -> None:
         _require(bool(self.audio_path), "audio_path must be a non-empty path")
+        _require(_finite(self.emotion_intensity) and 0 <= self.emotion_intensity <= 1,
+                 "emotion_intensity must be in [0, 1]")
         _require(_finite(self.fps) and 0 < self.fps <= MAX_FPS, f"fps must be in (0, {MAX_FPS:g}]")
         _require(_finite(self.alpha) and 0 <= self.alpha <= 10, "alpha must be in [0, 10]")
         for name in ("temperature_top", "temperature_bottom"):
@@ -183,7 +190,9 @@ class ResultReply:
 
     emotion_mean / emotion_logvar: the clip's Gaussian emotion embedding (D,).
     emotion_track: per-second probabilities (seconds x len(emotions)) of the model's
-    emotion classes, by embedding distance to class prototypes.
+    emotion classes, by embedding distance to class prototypes (what the voice says).
+    face_emotion: optional, per take the probabilities (takes x len(emotions)) of what the
+    generated face expresses, read by the model's FER critic; empty when the model has none.
     """
 
     TYPE: ClassVar[str] = "result"
@@ -197,6 +206,7 @@ class ResultReply:
     emotion_mean: list[float] = field(default_factory=list)
     emotion_logvar: list[float] = field(default_factory=list)
     emotion_track: list[list[float]] = field(default_factory=list)
+    face_emotion: list[list[float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

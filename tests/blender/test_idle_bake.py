@@ -202,8 +202,9 @@ def test_farm_path_bakes_the_idle_layer(rig, backend, lines):
     compat.new_sound_strip(scene, name="farm_line", filepath=str(paths["pause"]), channel=1, frame_start=1)
     scene.deeptalk.idle_eyes = False
     report = farm.animate_scene(scene, preferences.backend_settings())
-    assert report is not None and report.actions == 1  # idle actions are not counted as takes
     take = takes.active_take(rig, "farm_line")
+    assert report is not None and report.takes == 1  # idle actions are not counted as takes
+    assert report.actions == len(take.actions)  # the take's own datablocks (expression layer included)
     assert sorted(idle_by_layer(take)) == ["blinks", "head"]
 
 

@@ -29,6 +29,9 @@ def add_animation_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--emotion", default=None, help="emotion override (one of the model's emotion names)")
     group.add_argument("--emotion-weight", type=float, default=1.0,
                        help="blend of the override with the speech's emotion (used with --emotion)")
+    group.add_argument("--emotion-intensity", type=float, default=1.0,
+                       help="0..1: how strongly the face shows its emotion (expression channels towards rest; "
+                            "lips and jaw unchanged)")
     group.add_argument("--start", type=float, default=None, help="start of the audio slice, seconds")
     group.add_argument("--end", type=float, default=None, help="end of the audio slice, seconds")
     group.add_argument("--arkit", action="store_true",
@@ -42,6 +45,7 @@ def animation_fields(args: argparse.Namespace) -> dict[str, Any]:
         "temperature_bottom": args.temperature_bottom, "seed": args.seed, "takes": args.takes,
         "emotion": args.emotion, "emotion_weight": args.emotion_weight if args.emotion else 0.0,
         "start_s": args.start, "end_s": args.end, "arkit": bool(getattr(args, "arkit", False)),
+        "emotion_intensity": float(getattr(args, "emotion_intensity", 1.0)),
     }
 
 
