@@ -33,7 +33,9 @@ ADDON = ROOT / "blender_addon"
 ASSETS = ROOT / "assets"
 STAMP = VENV / ".deeptalk-setup-stamp"
 APT_PACKAGES = ("espeak-ng",)  # speech synthesis for the corpus builder and test audio
-ZIP_ASSET_DIRS = ("models/default", "flame/standin", "audio")
+# both stand-in heads: v2 is the default (the embedded model's basis); v1 stays for rigs and models made
+# in its basis and as the reference head of the ARKit retargeter
+ZIP_ASSET_DIRS = ("models/default", "flame/standin-v2", "flame/standin", "audio")
 SKIP_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 

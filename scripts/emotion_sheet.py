@@ -95,7 +95,8 @@ def render_emotion_sheet(bpy, out: Path, target, clip: str, emotions: tuple[str,
         numbers[name] = takes.active_take(target, clip).number
     key = rig.shape_keys_of(target)
     by_number = {t.number: t for t in takes.strip_takes(target, clip)}
-    tracks = {name: expression_track(by_number[numbers[name]], key, rig.EXPRESSION_KEYS) for name in names}
+    key_names = rig.expression_keys(target)  # named keys on head v2, exp### on older heads
+    tracks = {name: expression_track(by_number[numbers[name]], key, key_names) for name in names}
     reference = tracks.get("neutral", np.zeros_like(next(iter(tracks.values()))))
     spread = sum(np.linalg.norm(track - reference, axis=1) for track in tracks.values())  # (T,)
     first = int(by_number[numbers[names[0]]].action["deeptalk_first_frame"])

@@ -46,6 +46,13 @@ def weight_dtype(model_dir: Path, manifest: dict) -> str:
     return "float16" if any(v.dtype == torch.float16 for v in state.values()) else "float32"
 
 
+def head_of(manifest: dict) -> str:
+    """The stand-in head a manifest's `flame_basis` names, for the card's text."""
+    basis = manifest.get("flame_basis", "standin-v1")
+    folder = {"standin-v1": "assets/flame/standin", "standin-v2": "assets/flame/standin-v2"}.get(basis)
+    return f"`{basis}` (`{folder}`)" if folder else f"of the `{basis}` basis"
+
+
 def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str = "runs/default/corpus") -> str:
     manifest = json.loads((model_dir / "manifest.json").read_text(encoding="utf-8"))
     info = manifest.get("info", {})
@@ -56,7 +63,7 @@ def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str =
              f"`{recipe.get('preset', '?')}`, corpus profile `{recipe.get('corpus_profile', '?')}`, "
              f"{info.get('train_clips', '?')} training clips from voices {', '.join(info.get('speakers', []))}) "
              f"on a 2-core CPU, weights stored as {weight_dtype(model_dir, manifest)}. Folder size {size_mb:.1f} MB. Motion is in the "
-             f"expression space of the stand-in head (`assets/flame/standin`).", ""]
+             f"expression space of the stand-in head {head_of(manifest)}.", ""]
     if notes:
         lines += [notes.strip(), ""]
     if info.get("stage_seconds"):

@@ -30,6 +30,7 @@ from deeptalk.flame.loading import load_flame
 from deeptalk.model_dir import load_network, read_manifest
 from deeptalk.models.dee_loss import retrieval_recall_at_1
 from deeptalk.models.gaussian import GaussianEmbedding
+from deeptalk.paths import standin_for_basis
 from deeptalk.pipeline import Pipeline
 from deeptalk.train.clipbank import IGNORE, ClipBank
 
@@ -53,7 +54,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     lipreader = load_network(model_dir, manifest, "lipreader").eval()
     train = ClipBank.load(dataset, ("train",), limit=200)
     test = ClipBank.load(dataset, (config.split,), limit=config.max_clips)
-    layer = FlameLayer(load_flame(config.flame or "standin"))
+    layer = FlameLayer(load_flame(config.flame or standin_for_basis(manifest.flame_basis)))
     lips = layer.masks.get("lips", layer.masks.get("mouth"))
     mean_pose = torch.from_numpy(train.all_frames().mean(0))  # (53,)
     out: dict[str, float] = {"clips": float(len(test))}

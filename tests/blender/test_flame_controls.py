@@ -17,6 +17,7 @@ def component(name):
 
 
 def test_defaults_bake_the_motion_unchanged(rig):
+    rig["deeptalk_flame_basis"] = "standin-v1"  # head v1's component names below
     request = make_request(frames=40, takes_=1)
     bake.bake(rig, request)
     (take,) = takes.strip_takes(rig, "line")
@@ -25,6 +26,7 @@ def test_defaults_bake_the_motion_unchanged(rig):
 
 
 def test_strength_region_gains_smoothing_and_key_reduction(rig):
+    rig["deeptalk_flame_basis"] = "standin-v1"  # head v1's component names below
     settings = rig.deeptalk_controls
     settings.strength, settings.brows, settings.eyes, settings.mouth = 0.5, 2.0, 0.0, 1.0
     request = make_request(frames=80, takes_=1)
