@@ -22,7 +22,7 @@ from types import ModuleType
 ADDON_DIR = Path(__file__).resolve().parent
 # Backend modules the add-on may load: they import only the standard library and numpy.
 LOADABLE_MODULES = ("protocol", "motion_io", "retarget.names", "retarget.controls", "retarget.livelink_csv",
-                    "flame.semantics")
+                    "flame.semantics", "flame.semantics_v2")
 _loaded: dict[tuple[str, str], ModuleType] = {}
 
 
@@ -149,6 +149,11 @@ def arkit_controls() -> ModuleType:
 def flame_semantics() -> ModuleType:
     """The backend's `flame/semantics.py`: names of the stand-in's expression components."""
     return load_backend_module("flame.semantics")
+
+
+def flame_semantics_v2() -> ModuleType:
+    """The backend's `flame/semantics_v2.py`: names of head v2's expression components."""
+    return load_backend_module("flame.semantics_v2")
 
 
 def livelink_csv() -> ModuleType:
