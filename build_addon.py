@@ -41,7 +41,9 @@ APT_PACKAGES = (
     ("festvox-us-slt-hts", "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/festvox/cmu_us_slt_arctic_hts.scm"),
     ("flite", "flite"),
 )
-ZIP_ASSET_DIRS = ("models/default", "flame/standin", "audio")
+# both stand-in heads: v2 is the default (the embedded model's basis); v1 stays for rigs and models made
+# in its basis and as the reference head of the ARKit retargeter
+ZIP_ASSET_DIRS = ("models/default", "flame/standin-v2", "flame/standin", "audio")
 SKIP_NAMES = {"__pycache__", ".pytest_cache", ".DS_Store"}
 SKIP_SUFFIXES = {".pyc", ".pyo"}
 

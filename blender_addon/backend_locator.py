@@ -13,6 +13,7 @@ module name, so both sides share one schema. No bpy in this module.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from types import ModuleType
 ADDON_DIR = Path(__file__).resolve().parent
 # Backend modules the add-on may load: they import only the standard library and numpy.
 LOADABLE_MODULES = ("protocol", "motion_io", "retarget.names", "retarget.controls", "retarget.livelink_csv",
-                    "flame.semantics")
+                    "flame.semantics", "flame.semantics_v2")
 _loaded: dict[tuple[str, str], ModuleType] = {}
 
 
@@ -52,9 +53,28 @@ def default_model_dir() -> Path:
     return Path(override) if override else assets_dir() / "models" / "default"
 
 
-def standin_flame_file() -> Path:
-    """The FLAME-format stand-in head (`assets/flame/standin/standin.npz`)."""
-    return assets_dir() / "flame" / "standin" / "standin.npz"
+# basis id -> folder under assets/flame of the stand-in head in that basis (backend: deeptalk.paths)
+STANDIN_FOLDERS = {"standin-v1": "standin", "standin-v2": "standin-v2"}
+MANIFEST_BASIS_DEFAULT = "standin-v1"  # a model manifest without `flame_basis`
+
+
+def model_flame_basis(model_dir: Path | None = None) -> str:
+    """The `flame_basis` of a model folder's manifest (default: the embedded model); `standin-v1`
+    when the field, the manifest or the folder is missing or unreadable."""
+    try:
+        data = json.loads((Path(model_dir or default_model_dir()) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return MANIFEST_BASIS_DEFAULT
+    basis = data.get("flame_basis", MANIFEST_BASIS_DEFAULT) if isinstance(data, dict) else None
+    return basis if isinstance(basis, str) and basis else MANIFEST_BASIS_DEFAULT
+
+
+def standin_flame_file(basis: str | None = None) -> Path:
+    """The stand-in head (`standin.npz`) in `basis`; default: the embedded model's basis. A basis
+    without a stand-in (FLAME 2020) gives head v1 (`assets/flame/standin/`)."""
+    basis = model_flame_basis() if basis is None else basis
+    folder = STANDIN_FOLDERS.get(basis, STANDIN_FOLDERS[MANIFEST_BASIS_DEFAULT])
+    return assets_dir() / "flame" / folder / "standin.npz"
 
 
 def venv_python(env_dir: Path) -> Path:
@@ -129,6 +149,11 @@ def arkit_controls() -> ModuleType:
 def flame_semantics() -> ModuleType:
     """The backend's `flame/semantics.py`: names of the stand-in's expression components."""
     return load_backend_module("flame.semantics")
+
+
+def flame_semantics_v2() -> ModuleType:
+    """The backend's `flame/semantics_v2.py`: names of head v2's expression components."""
+    return load_backend_module("flame.semantics_v2")
 
 
 def livelink_csv() -> ModuleType:

@@ -1,9 +1,9 @@
 """Animator controls on the FLAME rig's channels: strength, region gains, smoothing, key reduction.
 
-The stand-in's components have names (`flame.semantics`, basis `standin-v1`), so brows and
-eyes get their own gains and everything else (lips, cheeks, nose, detail shapes, the jaw)
-counts as mouth. Other bases (official FLAME: unnamed PCA components) take the strength only,
-with the mouth gain on the jaw. Numpy; the settings are the rig's `Object.deeptalk_controls`.
+The stand-in heads' components have names (`flame.semantics` for basis `standin-v1`,
+`flame.semantics_v2` for `standin-v2`), so brows and eyes get their own gains and everything
+else (lips, cheeks, nose, tongue, detail shapes, the jaw) counts as mouth. Other bases
+(official FLAME: unnamed PCA components) take the strength only, with the mouth gain on the jaw. Numpy; the settings are the rig's `Object.deeptalk_controls`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from . import backend_locator
 BROWS = ("brow_raise", "brow_lower", "inner_brow_raise", "brow_raise_left", "brow_raise_right")
 EYES = ("eyes_close", "eyes_wide", "blink_left", "blink_right", "cheek_squint")
 BASIS_PROP = "deeptalk_flame_basis"
-NAMED_BASIS = "standin-v1"
+NAMED_BASIS = "standin-v1"  # a rig without the property
+V2_BASIS = "standin-v2"
+BROW_PREFIXES_V2 = ("brow_",)  # brow_inner_up_L, brow_outer_up_R, brow_down_L, ...
+EYE_PREFIXES_V2 = ("blink_", "eye_wide_", "lid_tighten_", "cheek_squint_")
 
 
 def object_controls(obj):
@@ -32,11 +35,16 @@ def object_controls(obj):
 def component_gains(controls, basis: str, count: int) -> np.ndarray:
     """(count,) gain per expression component."""
     gains = np.full(count, controls.strength)
-    if basis != NAMED_BASIS:
+    if basis == NAMED_BASIS:
+        names = backend_locator.flame_semantics().EXPRESSION_COMPONENTS
+        brows, eyes = [n in BROWS for n in names], [n in EYES for n in names]
+    elif basis == V2_BASIS:
+        names = backend_locator.flame_semantics_v2().NAMES_V2
+        brows, eyes = [n.startswith(BROW_PREFIXES_V2) for n in names], [n.startswith(EYE_PREFIXES_V2) for n in names]
+    else:
         return gains
-    names = backend_locator.flame_semantics().EXPRESSION_COMPONENTS
-    for i, name in enumerate(names[:count]):
-        gains[i] *= controls.brows if name in BROWS else controls.eyes if name in EYES else controls.mouth
+    for i in range(min(count, len(names))):
+        gains[i] *= controls.brows if brows[i] else controls.eyes if eyes[i] else controls.mouth
     return gains
 
 

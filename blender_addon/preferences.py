@@ -2,8 +2,9 @@
 
 Empty fields mean "default": the project `.venv` when the add-on runs from a checkout,
 else the environment "Set up backend" creates; the embedded default model; the
-stand-in head. Environment variables `DEEPTALK_PYTHON`, `DEEPTALK_MODEL_DIR` and
-`DEEPTALK_DEVICE` fill in when the preferences are unavailable or empty (farms, CI).
+stand-in head in the basis of the model in use (its manifest's `flame_basis`). Environment
+variables `DEEPTALK_PYTHON`, `DEEPTALK_MODEL_DIR` and `DEEPTALK_DEVICE` fill in when the
+preferences are unavailable or empty (farms, CI).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class DEEPTALK_AP_preferences(bpy.types.AddonPreferences):
         description="Folder with manifest.json and the networks (empty: the embedded default model)")
     flame_file: bpy.props.StringProperty(
         name="FLAME Model", subtype="FILE_PATH",
-        description="Your FLAME model (.pkl, or a converted .npz); empty: the bundled stand-in head")
+        description="Your FLAME model (.pkl, or a converted .npz); empty: the bundled stand-in head "
+                    "in the model's basis")
     wheel_folder: bpy.props.StringProperty(
         name="Wheel Folder", subtype="DIR_PATH",
         description="Set up Backend without internet: a folder of wheels (torch, numpy, ... fetched with "
@@ -107,7 +109,7 @@ def resolved_flame_file(context: bpy.types.Context | None = None) -> Path:
     prefs = get_preferences(context)
     if prefs is not None and prefs.flame_file:
         return Path(bpy.path.abspath(prefs.flame_file))
-    return backend_locator.standin_flame_file()
+    return backend_locator.standin_flame_file(backend_locator.model_flame_basis(resolved_model_dir(context)))
 
 
 def resolved_max_seconds(context: bpy.types.Context | None = None) -> float:

@@ -76,6 +76,17 @@ def expression_track(take, key, key_names) -> np.ndarray:
     return np.stack(columns, -1)
 
 
+def at_rest(target, key, key_names) -> None:
+    """Every expression key 0 and every bone at its rest pose: muted tracks leave the last values."""
+    for name in key_names:
+        if name in key.key_blocks:
+            key.key_blocks[name].value = 0.0
+    for bone in target.pose.bones:
+        bone.location = (0.0, 0.0, 0.0)
+        bone.rotation_quaternion = (1.0, 0.0, 0.0, 0.0)
+        bone.rotation_euler = (0.0, 0.0, 0.0)
+
+
 def render_emotion_sheet(bpy, out: Path, target, clip: str, emotions: tuple[str, ...],
                          size: int = 256) -> tuple[Path, int]:
     """Animate one take per emotion, render the chosen frame of each and the rest head; (png, frame)."""
@@ -95,7 +106,8 @@ def render_emotion_sheet(bpy, out: Path, target, clip: str, emotions: tuple[str,
         numbers[name] = takes.active_take(target, clip).number
     key = rig.shape_keys_of(target)
     by_number = {t.number: t for t in takes.strip_takes(target, clip)}
-    tracks = {name: expression_track(by_number[numbers[name]], key, rig.EXPRESSION_KEYS) for name in names}
+    key_names = rig.expression_keys(target)  # named keys on head v2, exp### on older heads
+    tracks = {name: expression_track(by_number[numbers[name]], key, key_names) for name in names}
     reference = tracks.get("neutral", np.zeros_like(next(iter(tracks.values()))))
     spread = sum(np.linalg.norm(track - reference, axis=1) for track in tracks.values())  # (T,)
     first = int(by_number[numbers[names[0]]].action["deeptalk_first_frame"])
@@ -110,6 +122,7 @@ def render_emotion_sheet(bpy, out: Path, target, clip: str, emotions: tuple[str,
         for take in takes.strip_takes(target, clip):
             for _, track in take.tracks + take.idle_tracks:
                 track.mute = True
+        at_rest(target, key, key_names)
         tiles.append(("head at rest", render_tile(bpy, folder / "rest.png", frame)))
     return write_png(out / "demo_emotions.png", compose(tiles, f"emotion override at weight 1, frame {frame}")), frame
 

@@ -66,13 +66,14 @@ def main(argv: list[str] | None = None) -> int:
     import bpy
 
     bpy.ops.wm.open_mainfile(filepath=str(args.blend.resolve()))
-    from blender_addon import farm, properties, rig as rig_mod, takes
+    from blender_addon import farm, idle_channels, properties, rig as rig_mod, takes
 
     farm.ensure_registered()
     target = properties.target_rig(bpy.context.scene)
     take = takes.active_take(target, "demo_line")
     key = rig_mod.shape_keys_of(target)
-    frames, blink = curve(take.idle_actions, key, f'key_blocks["{rig_mod.EXPRESSION_KEYS[21]}"].value')
+    blink_key = rig_mod.expression_keys(target)[idle_channels.channels_for(idle_channels.basis_of(target)).blink[0]]
+    frames, blink = curve(take.idle_actions, key, f'key_blocks["{blink_key}"].value')
     gaze = np.degrees(flame_rotation(take.idle_actions, target, "eye_L")[:, 1])  # yaw: + = the head's left
     head_rotation = np.degrees(flame_rotation(take.idle_actions, target, "neck"))  # (T, 3)
     head_angle, head_pitch = np.linalg.norm(head_rotation, axis=1), head_rotation[:, 0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -27,6 +28,19 @@ def test_zip_layout(extension_zip):
             "backend/deeptalk/protocol.py", "backend/deeptalk/cli.py"} <= names
     assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
     assert "assets/audio/demo_line.wav" in names
+    for head in ("standin", "standin-v2"):  # v2 (the default head) and v1 (older rigs, ARKit reference)
+        assert {f"assets/flame/{head}/standin.npz", f"assets/flame/{head}/FLAME_NEUTRAL.npz"} <= names
+
+
+def test_zip_holds_the_head_of_the_embedded_models_basis(extension_zip):
+    from blender_addon import backend_locator
+
+    archive = zipfile.ZipFile(extension_zip)
+    names = set(archive.namelist())
+    assert "assets/models/default/manifest.json" in names
+    basis = json.loads(archive.read("assets/models/default/manifest.json")).get("flame_basis", "standin-v1")
+    assert f"assets/flame/{backend_locator.STANDIN_FOLDERS[basis]}/standin.npz" in names
+    assert extension_zip.stat().st_size < 40e6  # model + two heads + backend source stay small
 
 
 def test_manifest_is_valid_and_declares_its_permissions(extension_zip):

@@ -149,13 +149,15 @@ def load_request_audio(request: AnimateRequest, *, max_seconds: float) -> FileSo
 
 
 def _with_arkit(pipeline: Pipeline, motion: MotionFile) -> MotionFile:
-    """`motion` plus its ARKit weights (retargeted on the model's FLAME head)."""
+    """`motion` plus its ARKit weights (retargeted on the stand-in head in the model's basis)."""
     from dataclasses import replace
 
     from deeptalk.retarget.motion import arkit_weights
     from deeptalk.retarget.names import ARKIT_NAMES
 
-    flame = str(getattr(pipeline, "flame", "standin") or "standin")
+    from deeptalk.paths import standin_for_basis
+
+    flame = str(getattr(pipeline, "flame", None) or standin_for_basis(getattr(pipeline, "flame_basis", "")))
     try:
         weights = arkit_weights(motion.exp, motion.jaw, flame)
     except (OSError, ValueError) as exc:

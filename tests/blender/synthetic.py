@@ -12,6 +12,10 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import nnls
 
+from blender_addon import backend_locator
+
+MODEL_BASIS = backend_locator.model_flame_basis()  # the embedded default model's basis (head v1 or v2)
+
 JOINT_TARGETS = np.array([
     [0.0, -0.10, 0.0],    # global
     [0.0, -0.08, -0.02],  # neck
@@ -43,11 +47,11 @@ def sphere(n_lat: int = 14, n_lon: int = 20, radius: float = 0.1) -> tuple[np.nd
     return verts, np.asarray(faces, dtype=np.int64)
 
 
-def make_flame_npz(path: Path, seed: int = 0, basis_id: str | None = "standin-v1") -> Path:
+def make_flame_npz(path: Path, seed: int = 0, basis_id: str | None = MODEL_BASIS) -> Path:
     """Write a synthetic converted-FLAME npz at `path`; return it.
 
-    `basis_id`: the expression basis it claims (default: the stand-in basis the test models
-    speak, so blinks and basis checks behave as on the stand-in head); None writes none."""
+    `basis_id`: the expression basis it claims (default: the embedded model's, so the end-to-end
+    tests animate it and blinks and basis checks behave as on that stand-in head); None writes none."""
     rng = np.random.default_rng(seed)
     verts, faces = sphere()
     count = len(verts)

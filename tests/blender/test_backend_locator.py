@@ -40,3 +40,27 @@ def test_environment_overrides(monkeypatch, tmp_path):
     monkeypatch.setenv("DEEPTALK_PYTHON", "/opt/python")
     assert backend_locator.default_model_dir() == tmp_path / "model"
     assert backend_locator.default_python(None) == Path("/opt/python")
+
+
+def test_the_stand_in_follows_the_models_basis(monkeypatch, tmp_path):
+    monkeypatch.delenv("DEEPTALK_ASSETS", raising=False)
+    assets = REPO / "assets"
+    assert backend_locator.standin_flame_file("standin-v1") == assets / "flame" / "standin" / "standin.npz"
+    assert backend_locator.standin_flame_file("standin-v2") == assets / "flame" / "standin-v2" / "standin.npz"
+    assert backend_locator.standin_flame_file("flame2020") == assets / "flame" / "standin" / "standin.npz"
+    embedded = backend_locator.model_flame_basis()  # the committed default model's manifest
+    assert backend_locator.standin_flame_file() == backend_locator.standin_flame_file(embedded)
+    assert backend_locator.standin_flame_file().is_file()
+    v2 = tmp_path / "v2"
+    v2.mkdir()
+    (v2 / "manifest.json").write_text('{"model_id": "m", "flame_basis": "standin-v2"}')
+    old = tmp_path / "old"
+    old.mkdir()
+    (old / "manifest.json").write_text('{"model_id": "m"}')  # written before the basis was recorded
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "manifest.json").write_text("{not json")
+    assert backend_locator.model_flame_basis(v2) == "standin-v2"
+    assert [backend_locator.model_flame_basis(p) for p in (old, broken, tmp_path / "missing")] == ["standin-v1"] * 3
+    monkeypatch.setenv("DEEPTALK_MODEL_DIR", str(v2))
+    assert backend_locator.standin_flame_file() == assets / "flame" / "standin-v2" / "standin.npz"

@@ -17,6 +17,7 @@ def component(name):
 
 
 def test_defaults_bake_the_motion_unchanged(rig):
+    rig["deeptalk_flame_basis"] = "standin-v1"  # head v1's component names below
     request = make_request(frames=40, takes_=1)
     bake.bake(rig, request)
     (take,) = takes.strip_takes(rig, "line")
@@ -25,6 +26,7 @@ def test_defaults_bake_the_motion_unchanged(rig):
 
 
 def test_strength_region_gains_smoothing_and_key_reduction(rig):
+    rig["deeptalk_flame_basis"] = "standin-v1"  # head v1's component names below
     settings = rig.deeptalk_controls
     settings.strength, settings.brows, settings.eyes, settings.mouth = 0.5, 2.0, 0.0, 1.0
     request = make_request(frames=80, takes_=1)
@@ -61,3 +63,19 @@ def test_unnamed_basis_takes_strength_only(rig):
     (take,) = takes.strip_takes(rig, "line")
     _, values = fcurve_keys(take, rig_mod.shape_keys_of(rig), component("brow_raise"))
     assert np.allclose(values, 2.0 * request.exp[0, :, SEMANTICS.COMPONENT_INDEX["brow_raise"]], atol=1e-6)
+
+
+def test_head_v2_rigs_get_brow_and_eye_gains_by_component_name(rig):
+    v2 = backend_locator.flame_semantics_v2()
+    rig["deeptalk_flame_basis"] = "standin-v2"
+    settings = rig.deeptalk_controls
+    settings.strength, settings.brows, settings.eyes, settings.mouth = 1.0, 2.0, 0.0, 0.5
+    request = make_request(frames=30, takes_=1)
+    bake.bake(rig, request)
+    (take,) = takes.strip_takes(rig, "line")
+    key = rig_mod.shape_keys_of(rig)
+    for name, gain in (("brow_inner_up_L", 2.0), ("brow_down_R", 2.0), ("blink_L", 0.0), ("eye_wide_R", 0.0),
+                       ("lid_tighten_L", 0.0), ("cheek_squint_R", 0.0), ("smile_L", 0.5), ("tongue_up", 0.5)):
+        index = v2.INDEX_V2[name]
+        _, values = fcurve_keys(take, key, f'key_blocks["exp{index:03d}"].value')  # the synthetic rig's keys
+        assert np.allclose(values, gain * request.exp[0, :, index], atol=1e-6), name

@@ -86,7 +86,9 @@ def test_strip_bakes_onto_the_character(character, backend, line, tmp_path):
     _, motion = reference_motion(strip, seed=take.seed)
     jaw = motion.jaw[0, :len(frames), 0]
     assert np.corrcoef(jaw_open, jaw)[0, 1] > 0.9 and jaw_open.max() > 0.2  # jawOpen follows the jaw
-    press = motion.exp[0, :len(frames), 5]  # the stand-in's lip_press: the model's bilabials
+    semantics = (backend_locator.flame_semantics_v2().INDEX_V2 if motion.flame_basis == "standin-v2"
+                 else backend_locator.flame_semantics().COMPONENT_INDEX)  # the model's stand-in head
+    press = motion.exp[0, :len(frames), semantics["lip_press"]]  # the stand-in's lip_press: the model's bilabials
     closing = press > np.quantile(press, 0.9)
     speaking = jaw > 0.02
     for name in ("mouthClose", "mouthPress.L", "mouthPressRight"):

@@ -7,9 +7,9 @@ from dataclasses import replace
 from deeptalk.flame.basis import basis_of_flame_path, infer_basis, mismatch_warning
 from deeptalk.flame.model import FlameModel
 from deeptalk.flame.standin import build_standin
-from deeptalk.paths import default_model_dir
+from deeptalk.paths import standin_flame_dir
 
-COMMITTED = default_model_dir().parent.parent / "flame" / "standin" / "standin.npz"
+COMMITTED = standin_flame_dir("standin-v1") / "standin.npz"  # head v1, whatever the default model
 
 
 def test_inference_rule():

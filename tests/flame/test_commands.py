@@ -55,3 +55,15 @@ def test_export_frame_and_sequence(standin, tmp_path):
     assert sorted(p.name for p in (tmp_path / "seq3").iterdir()) == ["frame_00001.ply", "frame_00003.ply"]
     bad = _deeptalk("export", motion, "-o", tmp_path / "x", "--take", 3)
     assert bad.returncode == 1 and "take" in bad.stderr
+
+
+def test_export_picks_the_stand_in_of_the_motions_basis(tmp_path):
+    from deeptalk.flame.loading import load_flame
+
+    motion = tmp_path / "v2.npz"
+    np.savez(motion, exp=np.zeros((1, 2, 50), np.float32), jaw=np.zeros((1, 2, 3), np.float32), fps=np.float64(25),
+             flame_basis=np.str_("standin-v2"))
+    result = _deeptalk("export", motion, "-o", tmp_path / "f.obj", "--frame", 0)
+    assert result.returncode == 0, result.stderr
+    mesh = trimesh.load(tmp_path / "f.obj", force="mesh", process=False)
+    assert len(mesh.vertices) == load_flame("standin-v2").num_vertices != load_flame("standin").num_vertices

@@ -16,10 +16,10 @@ from deeptalk.model_dir import load_network, read_manifest
 from deeptalk.motion_io import read_motion
 from deeptalk.official.loading import ConvertError
 from deeptalk.official.prototypes import labelled_clips, prototypes_builder
-from deeptalk.paths import default_model_dir
+from deeptalk.paths import standin_flame_dir
 from deeptalk.pipeline import Pipeline, PipelineConfig
 
-STANDIN = default_model_dir().parent.parent / "flame" / "standin" / "standin.npz"
+STANDIN = standin_flame_dir("standin-v1") / "standin.npz"  # head v1, whatever the default model
 
 
 def test_animate_reference_cli(converted_official, golden_inputs, golden_outputs, tmp_path):

@@ -20,9 +20,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "OUT.npz (weights (T, 52), names, fps)")
     parser.add_argument("--fps", type=float, help="output frame rate (default: the motion's)")
     parser.add_argument("--take", type=int, default=0, help="which take (default 0)")
-    parser.add_argument("--flame", default="standin",
-                        help="the head the motion is for: 'standin' (default; the default model's) or a FLAME "
-                             "file / folder (retargeted through its 51 landmarks)")
+    parser.add_argument("--flame",
+                        help="the head the motion is for: 'standin' (head v1), 'standin-v2' or a FLAME file / "
+                             "folder (default: the stand-in in the motion's recorded basis; heads other than v1 "
+                             "are retargeted through their 51 landmarks)")
     parser.add_argument("--strength", type=float, default=1.0, help="overall gain (default 1)")
     parser.add_argument("--mouth", type=float, default=1.0, help="mouth / jaw / cheeks gain")
     parser.add_argument("--brows", type=float, default=1.0, help="brow gain")
@@ -49,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from deeptalk.retarget.motion import arkit_weights, retargeter_for
     from deeptalk.retarget.names import ARKIT_NAMES
     from deeptalk.flame.model import write_npz_deterministic
+    from deeptalk.paths import standin_for_basis
 
     out = Path(args.output)
     if out.suffix.lower() not in (".csv", ".npz"):
@@ -69,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         print("error: --fps must be in (0, 240]", file=sys.stderr)
         return 2
     take = slice(args.take, args.take + 1)
-    if motion.arkit.size and tuple(motion.arkit_names) == ARKIT_NAMES and args.flame == "standin":
+    own_head = standin_for_basis(motion.flame_basis or "standin-v1")  # the head the stored weights were made on
+    args.flame = args.flame or own_head
+    if motion.arkit.size and tuple(motion.arkit_names) == ARKIT_NAMES and args.flame == own_head:
         weights = np.asarray(motion.arkit[args.take], dtype=np.float64)
     else:
         try:

@@ -15,7 +15,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("motion", help=".npz with exp (takes, T, 50) or (T, 50) and jaw (..., 3)")
     parser.add_argument("-o", "--output", required=True,
                         help="a mesh file (with --frame, or a one-frame motion) or a folder for the sequence")
-    parser.add_argument("--flame", default="standin", help="'standin' (default), a converted .npz, a .pkl or a folder")
+    parser.add_argument("--flame", help="'standin' (head v1), 'standin-v2', a converted .npz, a .pkl or a folder "
+                                         "(default: the stand-in in the motion's recorded basis)")
     parser.add_argument("--take", type=int, default=0, help="which take (default 0)")
     parser.add_argument("--frame", type=int, help="export only this frame to OUTPUT")
     parser.add_argument("--start", type=int, default=0, help="first frame of the sequence")
@@ -29,12 +30,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from deeptalk.flame.export import (export_mesh, export_sequence, load_motion_arrays, posed_vertices,
                                        MotionArrayError)
+    from deeptalk.flame.basis import standin_for_motion
     from deeptalk.flame.layer import FlameLayer
     from deeptalk.flame.loading import load_flame
 
     try:
         motion, fps = load_motion_arrays(args.motion)
-        model = load_flame(args.flame)
+        model = load_flame(args.flame or standin_for_motion(args.motion))
     except (MotionArrayError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

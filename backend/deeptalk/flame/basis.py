@@ -48,6 +48,19 @@ def basis_of_flame_path(path: str | Path) -> str:
     return model.basis
 
 
+def standin_for_motion(motion_path: str | Path) -> str:
+    """The stand-in head (`load_flame` name) for a motion `.npz`: the one in its recorded `flame_basis`,
+    head v1 (`standin`) when it records none (older files) or the file cannot be read."""
+    from deeptalk.paths import standin_for_basis
+
+    try:
+        with np.load(Path(motion_path), allow_pickle=False) as data:
+            basis = str(data["flame_basis"]) if "flame_basis" in data.files else ""
+    except (OSError, ValueError):
+        basis = ""
+    return standin_for_basis(basis or STANDIN_V1)
+
+
 def mismatch_warning(flame_path: str | Path, flame_basis: str, model_basis: str) -> str | None:
     """A sentence when a FLAME file and a model disagree on the basis (None when they agree or one is unknown)."""
     if UNKNOWN in (flame_basis, model_basis) or flame_basis == model_basis:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deeptalk.flame.semantics import EXPRESSION_DIM
+EXPRESSION_DIM = 50  # = semantics.EXPRESSION_DIM; not imported: the add-on loads this file alone
 
 BASIS_ID = "standin-v2"
 

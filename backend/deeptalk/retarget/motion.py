@@ -1,8 +1,8 @@
 """Whole motion files -> ARKit weights: picks the retarget path for the motion's head, cached.
 
-`"standin"` (the default model's head, basis `standin-v1`) is fitted on its vertices; any
-other FLAME head (a user's FLAME 2020 file) through the 51 landmarks against the stand-in's
-ARKit shapes.
+`"standin"` (head v1, basis `standin-v1`, whose ARKit shapes are the reference) is fitted on
+its vertices; any other FLAME head (`"standin-v2"`, a user's FLAME 2020 file) through the 51
+landmarks against head v1's ARKit shapes.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 @functools.lru_cache(maxsize=4)
 def retargeter_for(flame: str = "standin") -> VertexRetargeter | LandmarkRetargeter:
-    """The retargeter for motion of the head `flame` ('standin' or a FLAME file / folder)."""
+    """The retargeter for motion of the head `flame` ('standin', 'standin-v2' or a FLAME file / folder)."""
     from deeptalk.flame.loading import load_flame
     from deeptalk.flame.standin import standin_model
 

@@ -65,16 +65,22 @@ def save_config(config: Any, path: Path) -> None:
 
 LOSS_REGIONS = ("mouth", "lips")
 LOSS_STRIDE = 8
+TRAIN_FLAME_BASIS = "standin-v2"  # the stand-in the recipe trains on (head v2); its manifests say so
+
+
+def default_train_flame() -> Path:
+    """The stand-in head the losses use when a config names none (head v2's committed file)."""
+    return standin_flame_dir(TRAIN_FLAME_BASIS) / "standin.npz"
 
 
 def flame_layer(flame: str | Path | None, device: torch.device, *, stride: int = LOSS_STRIDE,
                 regions: tuple[str, ...] = LOSS_REGIONS) -> FlameLayer:
-    """The FLAME layer losses run through (the user's model, or the stand-in head), on a vertex
+    """The FLAME layer losses run through (the user's model, or head v2: `default_train_flame`), on a vertex
     subset: every vertex of `regions` plus every `stride`-th vertex of the head. Losses are means,
     so this weights those regions more and costs a fraction of the full mesh."""
     if stride < 1:
         raise ValueError("stride must be >= 1")
-    model = load_flame(flame or standin_flame_dir() / "standin.npz")
+    model = load_flame(flame or default_train_flame())
     ids = [torch.arange(0, model.num_vertices, stride)]
     ids += [torch.from_numpy(model.masks[name]).long() for name in regions if name in model.masks]
     return FlameLayer(model, vertex_ids=torch.cat(ids)).to(device)
