@@ -54,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         began = time.monotonic()
         print(f"[docs-images] {step}: {' '.join(todo[step][1:])}", flush=True)
-        if subprocess.run(todo[step], cwd=ROOT).returncode != 0:
+        command: list[str] = todo[step]
+        if subprocess.run(command, cwd=ROOT).returncode != 0:
             print(f"[docs-images] {step} failed; the pictures before it are written", file=sys.stderr)
             return 1
         if step == "demo":
