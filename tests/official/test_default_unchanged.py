@@ -1,6 +1,7 @@
-"""The official-mode switches leave the committed default model alone: its outputs equal those the
-code gave before they existed (`data/default_model_outputs_before_official.npz`, written by the
-commit before them with the same call; bit-identical on the machine that wrote it)."""
+"""The official-mode switches leave the committed default model alone: its outputs equal those
+recorded when the model was committed (`data/default_model_outputs_before_official.npz`: first
+written by the commit before the switches existed, re-recorded with the same call when the
+default model v3 replaced v1; bit-identical on the machine that wrote it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.official.official_files import DATA
 
 def test_default_model_outputs_unchanged(one_torch_thread):
     models = load_inference_models(default_model_dir())
-    assert models.manifest.flame_basis == "standin-v1"  # the committed manifest has no field
+    assert models.manifest.flame_basis == "standin-v2"  # the default speaks head v2's basis
     gen, dee = models.generator.config, models.dee.config
     assert not gen.period_units and dee.audio_input_projection and not dee.clip_after_encoding
     t = np.arange(16000 * 3, dtype=np.float32) / 16000
