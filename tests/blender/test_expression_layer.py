@@ -12,7 +12,7 @@ from blender_addon import (axes, bake, compat, emotion_readout, emotion_track, e
 from . import synthetic
 
 EMOTIONS = ("neutral", "happy", "sad")
-SPLIT = expression_channels.SPLITS["standin-v1"]
+SPLIT = expression_channels.SPLITS[synthetic.MODEL_BASIS]  # the synthetic head claims the model's basis
 SPEECH = [i for i in range(50) if i not in SPLIT.expression]  # lips and blinks: never scaled
 
 

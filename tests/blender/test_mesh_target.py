@@ -91,7 +91,11 @@ def test_strip_bakes_onto_the_character(character, backend, line, tmp_path):
     press = motion.exp[0, :len(frames), semantics["lip_press"]]  # the stand-in's lip_press: the model's bilabials
     closing = press > np.quantile(press, 0.9)
     speaking = jaw > 0.02
-    for name in ("mouthClose", "mouthPress.L", "mouthPressRight"):
+    # head v2 motion reaches ARKit through the 51 landmarks, where the seal of the lips shows in
+    # mouthPress and mouthClose stays small (a known limit, docs/arkit.md); head v1's vertex path has both
+    pressing = ("mouthPress.L", "mouthPressRight") if motion.flame_basis == "standin-v2" else (
+        "mouthClose", "mouthPress.L", "mouthPressRight")
+    for name in pressing:
         _, values = keys(take, key, f'key_blocks["{name if name != "mouthClose" else "BS_mouthClose"}"].value')
         assert values[closing].mean() > 1.5 * values[speaking & ~closing].mean(), name
     assert len(character.deeptalk_arkit.channels) == 52  # the automatic mapping is now stored
