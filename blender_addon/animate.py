@@ -45,6 +45,7 @@ def knobs(settings) -> dict[str, Any]:
         "takes": int(settings.takes),
         "emotion": settings.emotion_name or None,
         "emotion_weight": float(settings.emotion_weight) if settings.emotion_name else 0.0,
+        "lip_seal": float(settings.lip_seal),
     }
 
 

@@ -32,6 +32,7 @@ def draw_deeptalk(layout: bpy.types.UILayout, context: bpy.types.Context) -> Non
     col.prop(settings, "temperature_bottom")
     col.prop(settings, "seed")
     col.prop(settings, "takes")
+    col.prop(settings, "lip_seal")
     row = box.row(align=True)
     has_prototypes = properties.model_has_prototypes(context)
     row.enabled = has_prototypes  # greyed: the model cannot steer its emotion (see NO_PROTOTYPES_HINT)

@@ -103,6 +103,8 @@ class DEEPTalkSceneSettings(bpy.types.PropertyGroup):
                                     description="Override the emotion heard in the speech")
     emotion_weight: bpy.props.FloatProperty(name="Weight", default=1.0, min=0.0, max=1.0, subtype="FACTOR",
                                             description="0 = the speech's emotion, 1 = the override")
+    lip_seal: bpy.props.FloatProperty(name="Lip Seal", default=1.0, min=0.0, max=1.0, subtype="FACTOR",
+                                      description="How firmly the lips meet on m, b and p (0 = as generated)")
     replace_takes: bpy.props.BoolProperty(name="Replace Takes", default=False,
                                           description="Delete a strip's previous takes when animating it again")
     take_number: bpy.props.IntProperty(name="Take", default=1, min=1, description="Take to make active")

@@ -44,6 +44,19 @@ def test_prototypes_round_trip_and_validation(tmp_path):
         EmotionPrototypes.load(tmp_path / "bad.npz")
 
 
+def test_prototypes_keep_their_steering_targets(tmp_path):
+    mean = F.normalize(torch.randn(2, 4), dim=-1).numpy()
+    plain = EmotionPrototypes(("a", "b"), mean, np.zeros((2, 4)))
+    assert np.array_equal(plain.steering("b"), plain.mean[1])  # no steer: the mean
+    steer = F.normalize(torch.randn(2, 4), dim=-1).numpy()
+    protos = EmotionPrototypes(("a", "b"), mean, np.zeros((2, 4)), steer=steer)
+    loaded = EmotionPrototypes.load(protos.save(tmp_path / "p.npz"))
+    assert np.array_equal(loaded.steering("b"), steer[1]) and np.array_equal(loaded.mean, mean)
+    assert EmotionPrototypes.load(plain.save(tmp_path / "plain.npz")).steer is None  # older files
+    with pytest.raises(ValueError, match="steer"):
+        EmotionPrototypes(("a", "b"), mean, np.zeros((2, 4)), steer=np.zeros((3, 4)))
+
+
 def test_prototypes_from_embeddings_and_probabilities():
     centres = F.normalize(torch.randn(3, 6), dim=-1)
     labels = torch.tensor([0, 0, 1, 1, 2, 2])

@@ -97,6 +97,8 @@ def test_missing_directory_and_manifest(tmp_path, model_dir):
     (lambda d: json.dumps({**d, "files": {**d["files"], "dee": "../dee.pt"}}), "plain file name"),
     (lambda d: json.dumps({k: v for k, v in d.items() if k != "files"}), "'files'"),
     (lambda d: json.dumps([1, 2]), "JSON object"),
+    (lambda d: json.dumps({**d, "lip_seal": {"viseme": 1, "channels": [99], "pose": [0.1]}}), "'lip_seal'"),
+    (lambda d: json.dumps({**d, "lip_seal": "closed"}), "'lip_seal'"),
 ])
 def test_bad_manifests(model_dir, edit, needle):
     path = model_dir / "manifest.json"
@@ -133,3 +135,17 @@ def test_bad_prototypes(model_dir):
 def test_unknown_preset(tmp_path):
     with pytest.raises(ValueError):
         build_untrained_model_dir(tmp_path, "enormous")
+
+
+def test_a_lip_seal_round_trips_through_the_manifest(model_dir):
+    from dataclasses import replace
+
+    from deeptalk.lip_seal import LipSealPose
+    from deeptalk.model_dir import write_manifest
+
+    assert read_manifest(model_dir).lip_seal is None  # older folders have none
+    pose = LipSealPose(viseme=1, channels=(0, 8, 50), pose=(-0.14, 0.84, 0.03))
+    write_manifest(model_dir, replace(read_manifest(model_dir), lip_seal=pose))
+    assert json.loads((model_dir / "manifest.json").read_text())["lip_seal"]["channels"] == [0, 8, 50]
+    assert read_manifest(model_dir).lip_seal == pose
+    assert load_inference_models(model_dir).manifest.lip_seal == pose

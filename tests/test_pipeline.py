@@ -209,6 +209,8 @@ def test_file_source_input_matches_the_decoded_array(model_dir, tmp_path, rate, 
     (np.zeros(100, np.float32), dict(emotion="bored", emotion_weight=0.5)),
     (np.zeros(100, np.float32), dict(emotion_weight=1.5)),
     (np.zeros(100, np.float32), dict(takes=0)),
+    (np.zeros(100, np.float32), dict(lip_seal=1.5)),
+    (np.zeros(100, np.float32), dict(lip_seal=float("nan"))),
 ])
 def test_bad_inputs_are_rejected(pipeline, audio, kwargs):
     with pytest.raises(ValueError):
@@ -226,3 +228,46 @@ def test_attributes_and_config_validation(pipeline, model_dir):
         PipelineConfig(window_frames=16, overlap_frames=8)
     with pytest.raises(ValueError):
         Pipeline.load(model_dir, device="cpu", config=PipelineConfig(style=99))
+
+
+def test_emotion_override_steers_to_the_steering_targets_when_the_model_has_them(model_dir):
+    from dataclasses import replace
+
+    plain = Pipeline.load(model_dir, device="cpu")
+    protos = plain.prototypes
+    steer = np.roll(protos.mean, 1, axis=0)  # another unit vector per class
+    plain.prototypes = replace(protos, steer=steer)
+    clip_mean = torch.nn.functional.normalize(torch.randn(1, plain.dee.embed_dim), dim=-1)
+    clip = type(plain.dee.encode_audio(torch.zeros(1, 800)))(clip_mean, torch.full_like(clip_mean, -3.0))
+    full = plain._emotion_vectors(clip, 0.0, [torch.Generator().manual_seed(0)], "happy", 1.0)
+    target = torch.from_numpy(steer[plain.emotions.index("happy")])
+    assert torch.allclose(full[0], torch.nn.functional.normalize(target, dim=0), atol=1e-6)
+
+
+def test_lip_seal_pulls_the_heard_bilabials_to_the_measured_pose(model_dir, tmp_path):
+    import shutil
+    from dataclasses import replace
+
+    from deeptalk.lip_seal import LipSealPose, apply_seal
+    from deeptalk.model_dir import read_manifest, write_manifest
+
+    sealed_dir = shutil.copytree(model_dir, tmp_path / "sealed")
+    pose = LipSealPose(viseme=1, channels=(0, 8, 50), pose=(-0.5, 0.9, 0.0))
+    write_manifest(sealed_dir, replace(read_manifest(sealed_dir), lip_seal=pose))
+    pipeline = Pipeline.load(sealed_dir, device="cpu", config=PipelineConfig(window_frames=40, overlap_frames=8))
+    with torch.no_grad():  # an untrained classifier hears nothing; make it hear p/b/m in about half the frames
+        pipeline.generator.content_head.weight[1].normal_(0.0, 3.0)
+    audio = speech_like(3.0, seed=5)
+    off = pipeline.animate(audio, lip_seal=0.0, takes=2, alpha=0.5, seed=1)
+    on = pipeline.animate(audio, takes=2, alpha=0.5, seed=1)  # on by default
+    w = off.lip_seal_weights
+    assert w is not None and w.shape == (off.motion.shape[1],) and 0 <= w.min() and w.max() <= 1
+    assert (w == 1.0).any() and (w == 0.0).any()
+    assert not np.array_equal(on.motion, off.motion)
+    assert np.allclose(on.motion, apply_seal(off.motion, w, pose, 1.0), atol=1e-6)
+    untouched = [c for c in range(53) if c not in pose.channels]
+    assert np.array_equal(on.motion[..., untouched], off.motion[..., untouched])
+    # a model without a measured pose animates as before, whatever the knob says
+    bare = Pipeline.load(model_dir, device="cpu", config=PipelineConfig(window_frames=40, overlap_frames=8))
+    assert bare.lip_seal is None
+    assert np.array_equal(bare.animate(audio, lip_seal=1.0).motion, bare.animate(audio, lip_seal=0.0).motion)

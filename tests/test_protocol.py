@@ -13,7 +13,7 @@ from deeptalk import protocol as p
     p.HelloRequest(id="h1"),
     p.AnimateRequest(id="a1", audio_path="/tmp/x y/é.wav", start_s=1.5, end_s=3.0, fps=29.97,
                      alpha=1.0, temperature_top=0.5, temperature_bottom=0.2, seed=7, takes=3,
-                     emotion="happy", emotion_weight=0.5, output_path="/tmp/o.npz"),
+                     emotion="happy", emotion_weight=0.5, output_path="/tmp/o.npz", lip_seal=0.25),
     p.CancelRequest(id="c1", target="a1"),
     p.ShutdownRequest(id="s1"),
 ])
@@ -55,6 +55,8 @@ def _line(**fields) -> str:
     (_line(type="animate", id="x", audio_path="a.wav", fps=-1), p.ErrorCode.INVALID_ARGUMENT),
     (_line(type="animate", id="x", audio_path="a.wav", start_s=2, end_s=1), p.ErrorCode.INVALID_ARGUMENT),
     (_line(type="animate", id="x", audio_path="a.wav", emotion_weight=2), p.ErrorCode.INVALID_ARGUMENT),
+    (_line(type="animate", id="x", audio_path="a.wav", lip_seal=-0.1), p.ErrorCode.INVALID_ARGUMENT),
+    (_line(type="animate", id="x", audio_path="a.wav", lip_seal="on"), p.ErrorCode.BAD_MESSAGE),
     ("x" * (p.MAX_LINE_BYTES + 1), p.ErrorCode.MESSAGE_TOO_LARGE),
 ])
 def test_bad_lines_get_stable_codes(line, code):

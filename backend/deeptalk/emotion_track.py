@@ -45,6 +45,8 @@ class EmotionPrototypes:
     temperature: float = 1.0
     bias: np.ndarray | None = None  # (C,) float32, None = zeros
     sigma_scale: float = 1.0
+    # where an emotion override steers (`emotion_steering`): (C, D) unit rows, None = `mean`
+    steer: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "emotions", tuple(str(e) for e in self.emotions))
@@ -67,10 +69,20 @@ class EmotionPrototypes:
         if bias.shape != (c,) or not np.isfinite(bias).all():
             raise ValueError(f"bias must be {c} finite numbers")
         object.__setattr__(self, "bias", bias)
+        if self.steer is not None:
+            steer = np.ascontiguousarray(self.steer, dtype=np.float32)
+            if steer.shape != self.mean.shape or not np.isfinite(steer).all():
+                raise ValueError(f"steer must be a finite {self.mean.shape} array like mean")
+            object.__setattr__(self, "steer", steer)
 
     @property
     def dim(self) -> int:
         return int(self.mean.shape[1])
+
+    def steering(self, emotion: str) -> np.ndarray:
+        """The unit vector an override towards `emotion` steers to: (D,)."""
+        rows = self.mean if self.steer is None else self.steer
+        return rows[self.emotions.index(emotion)]
 
     def embedding(self, device: torch.device | str = "cpu") -> GaussianEmbedding:
         """All prototypes as one GaussianEmbedding (C, D)."""
@@ -81,7 +93,8 @@ class EmotionPrototypes:
         tmp = path.with_name(path.name + ".tmp.npz")
         np.savez(tmp, emotions=np.array(self.emotions, dtype=np.str_), mean=self.mean, logvar=self.logvar,
                  scale=np.float32(self.scale), temperature=np.float32(self.temperature), bias=self.bias,
-                 sigma_scale=np.float32(self.sigma_scale))
+                 sigma_scale=np.float32(self.sigma_scale),
+                 **({} if self.steer is None else {"steer": self.steer}))
         tmp.replace(path)
         return path
 
@@ -92,7 +105,8 @@ class EmotionPrototypes:
             with np.load(Path(path), allow_pickle=False) as data:
                 extra = {key: float(data[key]) for key in ("temperature", "sigma_scale") if key in data.files}
                 return cls(emotions=tuple(data["emotions"].tolist()), mean=data["mean"], logvar=data["logvar"],
-                           scale=float(data["scale"]), bias=data["bias"] if "bias" in data.files else None, **extra)
+                           scale=float(data["scale"]), bias=data["bias"] if "bias" in data.files else None,
+                           steer=data["steer"] if "steer" in data.files else None, **extra)
         except (OSError, KeyError, ValueError) as exc:
             raise ValueError(f"{path} is not an emotion prototype file: {exc}") from None
 

@@ -208,6 +208,7 @@ def run_animate(pipeline: Pipeline, request: AnimateRequest, *, output_path: Pat
             temperature_bottom=request.temperature_bottom, seed=request.seed, takes=request.takes,
             emotion=request.emotion, emotion_weight=request.emotion_weight if request.emotion else 0.0,
             progress=model_progress, should_cancel=cancelled, emotion_intensity=request.emotion_intensity,
+            lip_seal=request.lip_seal,
         )
     except Cancelled:
         raise JobError(ErrorCode.CANCELLED, f"request {request.id!r} was cancelled") from None

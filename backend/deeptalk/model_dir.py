@@ -33,6 +33,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deeptalk.emotion_track import EmotionPrototypes
+from deeptalk.lip_seal import LipSealPose
 from deeptalk.model_integrity import HASH_KEY, ModelIntegrityError, valid_hashes, verify_sha256, weight_hashes
 from deeptalk.model_presets import PRESETS, PresetConfigs, preset_configs
 from deeptalk.models.checkpoint import load_checkpoint, save_checkpoint
@@ -75,11 +76,14 @@ class Manifest:
     format: int = FORMAT
     flame_basis: str = DEFAULT_FLAME_BASIS
     sha256: Mapping[str, str] = field(default_factory=dict)  # file name -> hex digest (model_integrity)
+    lip_seal: LipSealPose | None = None  # the bilabial pose the pipeline seals the lips to (`lip_seal`)
 
     def to_json(self) -> dict[str, Any]:
         data = {"model_id": self.model_id, "format": self.format, "emotions": list(self.emotions),
                 "files": dict(self.files), "prototypes": self.prototypes, "flame": self.flame,
                 "flame_basis": self.flame_basis, "info": dict(self.info)}
+        if self.lip_seal is not None:
+            data["lip_seal"] = self.lip_seal.to_json()
         return {**data, HASH_KEY: dict(self.sha256)} if self.sha256 else data
 
 
@@ -125,8 +129,14 @@ def read_manifest(path: str | Path) -> Manifest:
     hashes = data.get(HASH_KEY, {})
     if not valid_hashes(hashes):
         raise _err(file, f"{HASH_KEY!r} must map file names to sha256 hex digests")
+    lip_seal = None
+    if data.get("lip_seal") is not None:
+        try:
+            lip_seal = LipSealPose.from_json(data["lip_seal"])
+        except ValueError as exc:
+            raise _err(file, f"'lip_seal' is not usable ({exc})") from None
     return Manifest(model_id, tuple(emotions), dict(files), data.get("prototypes"), flame, info, FORMAT,
-                    flame_basis=basis, sha256=dict(hashes))
+                    flame_basis=basis, sha256=dict(hashes), lip_seal=lip_seal)
 
 
 def _plain_name(name: str) -> bool:
@@ -215,13 +225,14 @@ def write_model_dir(path: str | Path, *, model_id: str, emotions: Sequence[str],
                     generator: Generator, fer: FerClassifier, lipreader: MotionLipReader,
                     prototypes: EmotionPrototypes | None, flame: str = "standin",
                     info: Mapping[str, Any] | None = None, half: bool = False,
-                    flame_basis: str = DEFAULT_FLAME_BASIS) -> Path:
+                    flame_basis: str = DEFAULT_FLAME_BASIS, lip_seal: LipSealPose | None = None) -> Path:
     """Write every file, then the manifest last (atomically), so a half-written folder has none.
     `half` stores the weights as float16 (the shipped default: half the size, same outputs to ~1e-3)."""
     root = Path(path)
     root.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(model_id=model_id, emotions=tuple(emotions), flame=flame, info=dict(info or {}),
-                        prototypes=PROTOTYPES_NAME if prototypes is not None else None, flame_basis=flame_basis)
+                        prototypes=PROTOTYPES_NAME if prototypes is not None else None, flame_basis=flame_basis,
+                        lip_seal=lip_seal)
     if prototypes is not None and tuple(prototypes.emotions) != manifest.emotions:
         raise ValueError("prototypes.emotions must equal emotions")
     if not re.fullmatch(r"[A-Za-z0-9._-]{1,100}", model_id):

@@ -14,6 +14,9 @@ Knobs (all explicit):
 - emotion / emotion_weight: steer towards one of the model's emotion classes:
   z = normalise((1 - w) * z_speech + w * prototype); w = 0 leaves the speech's emotion.
   With alpha = 0 and both temperatures 0 all takes are identical.
+- lip_seal: in [0, 1], how firmly the lips meet on m/b/p (`lip_seal`): the speech channels are
+  pulled to the model's measured bilabial pose where its content classifier hears one; 0 leaves
+  the generated motion. Models without a measured pose (or a content classifier) ignore it.
 
 Length: T = round(duration * 25) frames for any duration. The emotion is read per second
 over 2 s windows and averaged into the clip embedding (`emotion_track`). Motion is made in
@@ -35,7 +38,7 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -47,6 +50,7 @@ from deeptalk.audio_source import ArraySource, AudioSource
 from deeptalk.device import resolve_device
 from deeptalk.emotion_track import SAMPLE_RATE, EmotionPrototypes, read_emotion
 from deeptalk.face_reading import face_result, load_face_reader, scale_expression
+from deeptalk.lip_seal import LipSealPose, apply_seal, seal_weights
 from deeptalk.model_dir import load_inference_models
 from deeptalk.models.dee import DEE
 from deeptalk.models.fer import FerClassifier
@@ -99,6 +103,7 @@ class AnimationResult:
     emotion_track: np.ndarray   # (seconds, len(emotions)) float32 per-second class probabilities
     duration_s: float
     face_emotion: np.ndarray | None = None  # (takes, len(emotions)) what the FER reads on each take's face
+    lip_seal_weights: np.ndarray | None = None  # (T,) how far each frame was pulled at lip_seal 1 (None: no seal)
 
 
 def frame_windows(num_frames: int, window: int, overlap: int) -> list[tuple[int, int]]:
@@ -128,7 +133,7 @@ class Pipeline:
     def __init__(self, *, model_id: str, emotions: list[str], dee: DEE, thvqvae: ThVqvae, generator: Generator,
                  prototypes: EmotionPrototypes | None, device: torch.device, config: PipelineConfig | None = None,
                  reference: bool = False, flame_basis: str = "standin-v1",
-                 face_reader: FerClassifier | None = None) -> None:
+                 face_reader: FerClassifier | None = None, lip_seal: LipSealPose | None = None) -> None:
         self.model_id = model_id
         self.emotions = list(emotions) if prototypes is not None else []  # no prototypes: no emotion classes
         self.reference = reference
@@ -143,6 +148,8 @@ class Pipeline:
         for net in (self.dee, self.thvqvae, self.generator):
             net.requires_grad_(False)
         self.prototypes = prototypes
+        # the seal needs the pose and the content classifier that finds the bilabials
+        self.lip_seal = lip_seal if getattr(self.generator, "content_head", None) is not None else None
         self.face_reader = face_reader.to(device) if face_reader is not None and self.emotions else None
 
     @classmethod
@@ -155,17 +162,24 @@ class Pipeline:
         return cls(model_id=models.manifest.model_id, emotions=list(models.manifest.emotions), dee=models.dee,
                    thvqvae=models.thvqvae, generator=models.generator, prototypes=models.prototypes,
                    device=dev, config=config, reference=reference, flame_basis=models.manifest.flame_basis,
-                   face_reader=load_face_reader(model_dir, list(models.manifest.emotions), dev))
+                   face_reader=load_face_reader(model_dir, list(models.manifest.emotions), dev),
+                   lip_seal=models.manifest.lip_seal)
 
     def animate(self, audio: np.ndarray | AudioSource, *, alpha: float = 0.0, temperature_top: float = 0.0,
                 temperature_bottom: float = 0.0, seed: int = 0, takes: int = 1, emotion: str | None = None,
                 emotion_weight: float = 0.0, progress: ProgressFn | None = None,
-                should_cancel: CancelFn | None = None, emotion_intensity: float = 1.0) -> AnimationResult:
+                should_cancel: CancelFn | None = None, emotion_intensity: float = 1.0,
+                lip_seal: float = 1.0) -> AnimationResult:
         """audio (S,) float 16 kHz mono, or an AudioSource -> AnimationResult (see the module docstring)."""
         source = self._check(audio, alpha, temperature_top, temperature_bottom, seed, takes, emotion, emotion_weight)
         scale_expression(np.zeros((1, 53), np.float32), emotion_intensity, self.flame_basis)  # refuse before work
+        if not (math.isfinite(lip_seal) and 0.0 <= lip_seal <= 1.0):
+            raise ValueError(f"lip_seal must be in [0, 1], got {lip_seal}")
         result = self._animate(source, alpha, temperature_top, temperature_bottom, seed, takes, emotion,
                                emotion_weight, progress, should_cancel)
+        if result.lip_seal_weights is not None and self.lip_seal is not None and lip_seal > 0:
+            result = replace(result, motion=apply_seal(result.motion, result.lip_seal_weights, self.lip_seal,
+                                                       lip_seal))
         return face_result(result, emotion_intensity, self.flame_basis, self.face_reader, self.device)
 
     def _animate(self, source: AudioSource, alpha: float, temperature_top: float, temperature_bottom: float,
@@ -196,14 +210,15 @@ class Pipeline:
                                                                         "emotion"), device=self.device)
             generators = [torch.Generator().manual_seed(seed + k) for k in range(takes)]
             z = self._emotion_vectors(reading.clip, alpha, generators, emotion, emotion_weight)  # (K, D)
-            motion = self._motion(source, num_frames, windows, z, temperature_top, temperature_bottom, generators,
-                                  lambda i: step(emotion_calls + i, "motion"))
+            motion, bilabial = self._motion(source, num_frames, windows, z, temperature_top, temperature_bottom,
+                                            generators, lambda i: step(emotion_calls + i, "motion"))
         report(1.0, "done")
         return AnimationResult(
             motion=motion, seeds=[seed + k for k in range(takes)],
             emotion_mean=reading.clip.mean[0].float().cpu().numpy(),
             emotion_logvar=reading.clip.logvar[0].float().cpu().numpy(),
-            emotion_track=reading.track, duration_s=num_samples / SAMPLE_RATE)
+            emotion_track=reading.track, duration_s=num_samples / SAMPLE_RATE,
+            lip_seal_weights=None if bilabial is None else seal_weights(bilabial))
 
     def _animate_reference(self, source: AudioSource, takes: int, seed: int, emotion: str | None, weight: float,
                            report: ProgressFn, cancelled: CancelFn) -> AnimationResult:
@@ -214,7 +229,7 @@ class Pipeline:
         wave = source.read(0, source.num_samples)
         proto = None
         if emotion is not None and weight > 0 and self.prototypes is not None:
-            proto = torch.from_numpy(self.prototypes.mean[self.emotions.index(emotion)])
+            proto = torch.from_numpy(self.prototypes.steering(emotion))
         out = reference_animate(self.dee, self.thvqvae, self.generator, wave, style=self.config.style,
                                 emotion=proto, emotion_weight=weight, device=self.device)
         num_frames = max(1, int(round(source.num_samples / SAMPLES_PER_FRAME)))
@@ -258,16 +273,18 @@ class Pipeline:
         spread = alpha * (self.prototypes.sigma_scale if self.prototypes is not None else 1.0)  # calibrated
         z = torch.cat([sample_embedding(clip, spread, g) for g in generators])  # (K, D)
         if emotion is not None and weight > 0:
-            proto = torch.from_numpy(self.prototypes.mean[self.emotions.index(emotion)]).to(z)  # (D,)
+            proto = torch.from_numpy(self.prototypes.steering(emotion)).to(z)  # (D,)
             z = F.normalize((1.0 - weight) * z + weight * proto[None], dim=-1)  # (K, D)
         return z
 
     def _motion(self, source: AudioSource, num_frames: int, windows: list[tuple[int, int]], z: torch.Tensor,
                 t_top: float, t_bottom: float, generators: list[torch.Generator],
-                after_window: Callable[[int], None]) -> np.ndarray:
+                after_window: Callable[[int], None]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Cross-faded motion (K, T, 53) and, where the model has a lip seal, p(bilabial) per frame (T,)."""
         takes = z.shape[0]
         out = np.zeros((takes, num_frames, 53), np.float32)
         weight = np.zeros((num_frames, 1), np.float32)
+        bilabial = np.zeros(num_frames, np.float32) if self.lip_seal is not None else None
         style = torch.full((takes,), self.config.style, dtype=torch.long, device=self.device)
         for i, (start, end) in enumerate(windows):
             frames = end - start
@@ -282,6 +299,11 @@ class Pipeline:
             w = crossfade_weights(start, end, num_frames, self.config.overlap_frames)[:, None]  # (frames, 1)
             out[:, start:end] += motion.float().cpu().numpy() * w[None]
             weight[start:end] += w
+            if bilabial is not None:
+                probs = torch.softmax(self.generator.content_logits(content)[0].float(), dim=-1)  # (frames, V)
+                bilabial[start:end] += probs[:, self.lip_seal.viseme].cpu().numpy() * w[:, 0]
             after_window(i + 1)
         out /= weight[None]  # in place: the output is the one buffer that grows with the clip
-        return out
+        if bilabial is not None:
+            bilabial /= weight[:, 0]
+        return out, bilabial

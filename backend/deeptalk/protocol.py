@@ -100,6 +100,8 @@ class AnimateRequest:
     emotion_intensity: optional, in [0, 1]: scales the expression channels (not lips, jaw or
         blinks) towards rest; 1 (the default) leaves the motion as generated. The add-on keeps
         1 and scales over time on the rig instead (keyable).
+    lip_seal: optional, in [0, 1]: how firmly the lips meet on m/b/p, where the model has a
+        measured bilabial pose (`lip_seal`); 0 leaves the motion as generated; default 1.
     """
 
     TYPE: ClassVar[str] = "animate"
@@ -118,11 +120,13 @@ class AnimateRequest:
     emotion_weight: float = 0.0
     arkit: bool = False
     emotion_intensity: float = 1.0
+    lip_seal: float = 1.0
 
     def __post_init__(self) -> None:
         _require(bool(self.audio_path), "audio_path must be a non-empty path")
         _require(_finite(self.emotion_intensity) and 0 <= self.emotion_intensity <= 1,
                  "emotion_intensity must be in [0, 1]")
+        _require(_finite(self.lip_seal) and 0 <= self.lip_seal <= 1, "lip_seal must be in [0, 1]")
         _require(_finite(self.fps) and 0 < self.fps <= MAX_FPS, f"fps must be in (0, {MAX_FPS:g}]")
         _require(_finite(self.alpha) and 0 <= self.alpha <= 10, "alpha must be in [0, 10]")
         for name in ("temperature_top", "temperature_bottom"):

@@ -59,7 +59,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CAPABILITIES = ("animate", "cancel", "queue", "progress", "takes", "fps_resample", "emotion_override",
-                "emotion_track", "audio_slice", "arkit", "face_emotion", "emotion_intensity")
+                "emotion_track", "audio_slice", "arkit", "face_emotion", "emotion_intensity", "lip_seal")
 PROGRESS_INTERVAL_S = 0.1
 # Long enough for every tensor shape a long request meets (a full batch of 2 s emotion windows,
 # full 8 s motion windows plus a shifted last one): a first request then runs at warm speed.

@@ -130,10 +130,13 @@ def test_emotion_override_is_sent_and_stored(rig, backend, speech):
     emotion = names[1]
     settings.emotion = emotion
     settings.emotion_weight = 0.8
+    settings.lip_seal = 0.4
     assert settings.emotion_name == emotion
     assert bpy.ops.deeptalk.animate_strip() == {"FINISHED"}
     action = takes.strip_takes(rig, "angry_line")[0].action
     assert action["deeptalk_emotion"] == emotion and action["deeptalk_emotion_weight"] == pytest.approx(0.8)
+    assert action["deeptalk_lip_seal"] == pytest.approx(0.4)  # sent with the request, kept on the take
+    settings.lip_seal = 1.0
 
 
 def test_invalid_audio_leaves_the_scene_untouched(rig, backend, speech, tmp_path):

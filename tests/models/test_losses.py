@@ -14,7 +14,7 @@ from deeptalk.models.fer import FerConfig
 from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.models.lipreader import LipReaderConfig, MotionLipReader
 from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
-                                    emotion_swap_loss, frame_cross_entropy, lip_reading_loss, parameter_mse,
+                                    emotion_swap_loss, frame_cross_entropy, frame_vertex_mse, lip_reading_loss, parameter_mse,
                                     reconstruction_terms, swap_permutation, thvqvae_loss, velocity_mse, vertex_mse, viseme_loss,
                                     weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
@@ -55,6 +55,24 @@ def test_vertex_terms_are_zero_for_identical_motion_and_grow_with_error():
     assert all(float(v) == 0.0 for v in terms.values())
     worse = reconstruction_terms(motion + 0.5, motion, head, head.masks["mouth"])
     assert float(worse["vertex"]) > 0 and float(worse["mouth_vertex"]) > 0
+
+
+def test_closure_term_measures_only_the_marked_frames():
+    head = tiny_head()
+    target = torch.randn(2, 6, 53) * 0.3
+    pred = target.clone()
+    pred[0, 2] += 0.5  # an error on one frame
+    marked = torch.zeros(2, 6, dtype=torch.bool)
+    marked[1, 4] = True  # a frame without error
+    terms = reconstruction_terms(pred, target, head, head.masks["mouth"], marked)
+    assert float(terms["closure"]) == 0.0 and float(terms["mouth_vertex"]) > 0
+    marked[0, 2] = True
+    hit = reconstruction_terms(pred, target, head, head.masks["mouth"], marked)["closure"]
+    # the mean over two marked frames, one of them wrong: far above the all-frames mean
+    assert float(hit) > 5 * float(terms["mouth_vertex"])
+    none = frame_vertex_mse(torch.ones(1, 3, 4, 3, requires_grad=True), torch.zeros(1, 3, 4, 3),
+                            torch.zeros(1, 3, dtype=torch.bool))
+    assert float(none.detach()) == 0.0 and none.requires_grad
 
 
 def test_velocity_ignores_a_constant_offset_but_sees_jitter():
@@ -128,6 +146,24 @@ def test_thvqvae_loss_weighs_the_other_channels_separately():
     assert torch.allclose(both, only_listed + 0.5 * parameter_mse(out.motion, motion, scale, others), rtol=1e-5)
     other_term = float(parameter_mse(out.motion.detach(), motion, scale, others))
     assert logs["parameter_other"] == pytest.approx(other_term, rel=1e-5)
+
+
+def test_thvqvae_loss_adds_the_closure_term_on_the_marked_frames_only():
+    head = tiny_head()
+    model = ThVqvae(ThVqvaeConfig.preset("tiny")).eval()
+    motion = torch.randn(2, 8, 53) * 0.3
+    output = model(motion)
+    scale = torch.ones(53)
+    frames = torch.zeros(2, 8, dtype=torch.bool)
+    base, logs = thvqvae_loss(output, motion, head, parameter_weight=1.0, parameter_scale=scale,
+                              parameter_channels=(50, 51), closure_weight=3.0, closure_frames=frames)
+    assert logs["closure"] == 0.0
+    frames[1, 2:5] = True
+    loss, logs = thvqvae_loss(output, motion, head, parameter_weight=1.0, parameter_scale=scale,
+                              parameter_channels=(50, 51), closure_weight=3.0, closure_frames=frames)
+    expected = float(((output.motion[1, 2:5, 50:52] - motion[1, 2:5, 50:52]) ** 2).mean())
+    assert logs["closure"] == pytest.approx(expected, rel=1e-5)
+    assert float(loss) == pytest.approx(float(base) + 3.0 * expected, rel=1e-5)
 
 
 def test_thvqvae_loss_without_vertex_weight_skips_the_flame_pass():

@@ -32,6 +32,8 @@ def add_animation_args(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--emotion-intensity", type=float, default=1.0,
                        help="0..1: how strongly the face shows its emotion (expression channels towards rest; "
                             "lips and jaw unchanged)")
+    group.add_argument("--lip-seal", type=float, default=1.0,
+                       help="0..1: how firmly the lips meet on m, b and p (0 = as generated)")
     group.add_argument("--start", type=float, default=None, help="start of the audio slice, seconds")
     group.add_argument("--end", type=float, default=None, help="end of the audio slice, seconds")
     group.add_argument("--arkit", action="store_true",
@@ -46,6 +48,7 @@ def animation_fields(args: argparse.Namespace) -> dict[str, Any]:
         "emotion": args.emotion, "emotion_weight": args.emotion_weight if args.emotion else 0.0,
         "start_s": args.start, "end_s": args.end, "arkit": bool(getattr(args, "arkit", False)),
         "emotion_intensity": float(getattr(args, "emotion_intensity", 1.0)),
+        "lip_seal": float(getattr(args, "lip_seal", 1.0)),
     }
 
 

@@ -49,10 +49,13 @@ def velocity_mse(pred_v: torch.Tensor, target_v: torch.Tensor, vertex_ids: torch
 
 
 def reconstruction_terms(pred: torch.Tensor, target: torch.Tensor, to_vertices: VertexFn,
-                         mouth_ids: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                         mouth_ids: torch.Tensor | None = None,
+                         closure_frames: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Vertex MSE, and mouth-region vertex and velocity MSE (if `mouth_ids`), from one FLAME pass each.
 
-    pred, target (B, T, 53) -> {"vertex", "mouth_vertex", "mouth_velocity"} scalars.
+    pred, target (B, T, 53) -> {"vertex", "mouth_vertex", "mouth_velocity"} scalars; with
+    `closure_frames` (B, T) bool and `mouth_ids`, also "closure": the mouth MSE on those
+    frames only (ours: the m/b/p frames, a few percent of speech, where the lips must meet).
     """
     pred_v = to_vertices(pred)  # (B, T, V, 3)
     with torch.no_grad():  # a separate pass: the target's half of the backward would be wasted work
@@ -61,7 +64,18 @@ def reconstruction_terms(pred: torch.Tensor, target: torch.Tensor, to_vertices: 
     if mouth_ids is not None:
         terms["mouth_vertex"] = vertex_mse(pred_v, target_v, mouth_ids)
         terms["mouth_velocity"] = velocity_mse(pred_v, target_v, mouth_ids)
+        if closure_frames is not None:
+            terms["closure"] = frame_vertex_mse(pred_v, target_v, closure_frames, mouth_ids)
     return terms
+
+
+def frame_vertex_mse(pred_v: torch.Tensor, target_v: torch.Tensor, frames: torch.Tensor,
+                     vertex_ids: torch.Tensor | None = None) -> torch.Tensor:
+    """Vertex MSE over the frames where `frames` (B, T) is true: () (0, attached, when none is)."""
+    frames = frames.to(pred_v.device, torch.bool)
+    if not bool(frames.any()):
+        return pred_v.sum() * 0.0
+    return F.mse_loss(_region(pred_v, vertex_ids)[frames], _region(target_v, vertex_ids)[frames])
 
 
 def parameter_mse(pred: torch.Tensor, target: torch.Tensor, scale: torch.Tensor,
@@ -82,14 +96,18 @@ def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexF
                  vertex_weight: float = 1e6, quant_weight: float = 1.0, parameter_weight: float = 0.0,
                  parameter_scale: torch.Tensor | None = None,
                  parameter_channels: Sequence[int] = (),
-                 other_parameter_weight: float = 0.0) -> tuple[torch.Tensor, dict[str, float]]:
+                 other_parameter_weight: float = 0.0, closure_weight: float = 0.0,
+                 closure_frames: torch.Tensor | None = None) -> tuple[torch.Tensor, dict[str, float]]:
     """Spec §3: vertex_weight * vertex MSE + quant_weight * commitment, plus (ours, off by default)
     parameter_weight * `parameter_mse` over `parameter_channels` with `parameter_scale` (C,), and
     other_parameter_weight * the same over the remaining channels -> (loss, logged floats).
 
     The second group matters where vertices cannot tell channels apart: on the stand-in, `smile`
     moves the same vertices as `smile_left` + `smile_right`, so a vertex-trained prior may swap
-    one for the other, which is invisible on the mesh but not to critics reading parameters."""
+    one for the other, which is invisible on the mesh but not to critics reading parameters.
+
+    closure_weight * the parameter term over `parameter_channels` on `closure_frames` (B, T) only
+    (ours: the m/b/p frames, where a prior that blurs lip shapes leaves the lips apart)."""
     loss = quant_weight * output.quant_loss
     logs = {"quant": output.quant_loss, "perplexity_top": output.perplexity_top,
             "perplexity_bottom": output.perplexity_bottom}
@@ -108,6 +126,13 @@ def thvqvae_loss(output: VqvaeOutput, target: torch.Tensor, to_vertices: VertexF
         others = [c for c in range(target.shape[-1]) if c not in listed]
         logs["parameter_other"] = parameter_mse(output.motion, target, parameter_scale, others)
         loss = loss + other_parameter_weight * logs["parameter_other"]
+    if closure_weight and closure_frames is not None:
+        if parameter_scale is None:
+            raise ValueError("closure_weight needs parameter_scale")
+        frames = closure_frames.to(target.device, torch.bool)  # (B, T)
+        logs["closure"] = (parameter_mse(output.motion[frames][None], target[frames][None], parameter_scale,
+                                         parameter_channels) if bool(frames.any()) else output.motion.sum() * 0.0)
+        loss = loss + closure_weight * logs["closure"]
     return loss, {name: float(value.detach()) for name, value in logs.items()}
 
 
@@ -197,6 +222,7 @@ class GeneratorLossWeights:
     codes: float = 0.0
     viseme: float = 0.0  # lip-reader cross-entropy against viseme labels (not in the paper)
     content_viseme: float = 0.0  # content-feature viseme classifier (not in the paper; needs content_classes)
+    closure: float = 0.0  # mouth vertex MSE on the m/b/p frames (not in the paper; needs viseme labels)
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():

@@ -1,6 +1,7 @@
 """The whole default recipe: corpus -> FER -> lip-reader -> DEE -> TH-VQVAE -> generator
-(stages 1 and 2) -> emotion calibration on the validation split (`emotion_calibration`) ->
-model directory. Every stage writes into `work_dir/<stage>/`
+(stages 1 and 2) -> emotion calibration on the validation split (`emotion_calibration`) and the
+override targets (`emotion_steering`) -> the bilabial pose of the lip seal (`lip_seal`) -> model
+directory. Every stage writes into `work_dir/<stage>/`
 and is skipped when its checkpoint exists, so an interrupted run resumes where it stopped
 (and a stage interrupted mid-way resumes from its own `last.pt`).
 """
@@ -11,15 +12,19 @@ import json
 import logging
 import time
 
+import numpy as np
 import torch
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from deeptalk.corpus.build import build_corpus
+from deeptalk.corpus.visemes import VISEME_INDEX
 from deeptalk.data.manifest import read_dataset
 from deeptalk.emotion_calibration import calibrate
+from deeptalk.emotion_steering import max_pairwise_cosine, separated_steering
 from deeptalk.flame.semantics import ARTICULATION_CHANNELS
 from deeptalk.flame.semantics_v2 import ARTICULATION_CHANNELS_V2
+from deeptalk.lip_seal import LipSealPose, measure_pose
 from deeptalk.model_dir import write_model_dir
 from deeptalk.model_presets import preset_configs
 from deeptalk.paths import STANDIN_FOLDERS, standin_flame_file
@@ -51,7 +56,7 @@ class RecipeConfig:
     device: str = "auto"
     steps_scale: float = 1.0
     budget_scale: float = 1.0
-    model_id: str = "deeptalk-default-v3"
+    model_id: str = "deeptalk-default-v4"
     generator_stage2_steps: int = 300
     batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
     budget_fer: float = 90.0
@@ -60,6 +65,8 @@ class RecipeConfig:
     budget_dee: float = 900.0
     budget_generator_stage1: float = 2100.0
     budget_generator_stage2: float = 420.0
+    # override targets pushed apart to this pairwise cosine (`emotion_steering`); None: the plain prototypes
+    steer_max_cosine: float | None = 0.6
 
 
 def _scaled(loop: LoopConfig, scale: float, steps: int | None = None, seconds: float = 0.0) -> LoopConfig:
@@ -73,6 +80,21 @@ def corpus_basis(corpus: Path) -> str:
     """The stand-in basis a synthetic corpus was rendered in (corpora before bases: `standin-v1`)."""
     info, _ = read_dataset(corpus)
     return str((info.extra or {}).get("basis", "standin-v1"))
+
+
+def bilabial_pose(bank: ClipBank, channels: tuple[int, ...]) -> LipSealPose | None:
+    """The training split's mean pose of the speech channels on m/b/p frames (`lip_seal`);
+    None when the corpus has no viseme labels (MEAD)."""
+    lengths = [min(len(c.motion), len(c.visemes)) for c in bank.clips]
+    motion = np.concatenate([c.motion[:n] for c, n in zip(bank.clips, lengths)])  # (N, 53)
+    visemes = np.concatenate([c.visemes[:n] for c, n in zip(bank.clips, lengths)])  # (N,)
+    try:
+        pose = measure_pose(motion, visemes, VISEME_INDEX["PP"], channels)
+    except ValueError:
+        log.info("no m/b/p frames labelled in the training split: the model gets no lip seal")
+        return None
+    log.info("lip seal measured on %d m/b/p frames", int((visemes == VISEME_INDEX["PP"]).sum()))
+    return pose
 
 
 def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
@@ -129,6 +151,10 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
         replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))
     prototypes = build_prototypes(dee, train)
+    if config.steer_max_cosine is not None:
+        prototypes = replace(prototypes, steer=separated_steering(prototypes.mean, config.steer_max_cosine))
+        log.info("override targets: pairwise cosine %.3f -> %.3f", max_pairwise_cosine(prototypes.mean),
+                 max_pairwise_cosine(prototypes.steer))
     gen_cfg = GeneratorTrainConfig(model=sizes.generator, device=dev, flame=flame)
     gen_cfg = replace(gen_cfg, batch_size=batch(gen_cfg.batch_size))
     frozen = dict(dee=dee, prior=prior, lipreader=lipreader, prototypes=prototypes, train=train, val=val)
@@ -141,9 +167,10 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
         out=out, init=stage1, **frozen))
     prototypes, calibration = calibrate(prototypes, clip_emotions(dee, prototypes, val),
                                         torch.tensor([c.emotion for c in val.clips]))
+    seal = bilabial_pose(train, sizes.lipreader.read_channels)
     write_model_dir(model_out, model_id=config.model_id, emotions=train.emotions, dee=dee.eval(),
                     thvqvae=prior.eval(), generator=generator.eval(), fer=fer.eval(), lipreader=lipreader.eval(),
-                    prototypes=prototypes, half=True, flame=STANDIN_FOLDERS[basis], flame_basis=basis,
+                    prototypes=prototypes, half=True, flame=STANDIN_FOLDERS[basis], flame_basis=basis, lip_seal=seal,
                     info={"preset": config.preset, "trained": True, "recipe": asdict(config),
                           "train_clips": len(train), "speakers": list(train.speakers),
                           "stage_seconds": timings, "emotion_calibration": calibration, "total_seconds": round(time.monotonic() - began, 1)})

@@ -6,12 +6,14 @@ feature loss, and cross-entropy to the TH-VQVAE's own codes of the ground truth 
 addition: it makes a CPU-sized budget converge; set `weights.codes = 0` for the paper's
 objective). Also ours: a viseme classifier on the content features (`content_viseme`, where the
 generator has one and the data has labels: phonetic supervision for a content encoder trained
-from scratch).
+from scratch), and a closure term (`weights.closure`): the mouth vertex error on the frames
+labelled p/b/m, which the all-frames mouth term averages away.
 Stage 2 (initialised from stage 1) adds the emotion-swap and swapped lip terms.
 
 Emotion override (ours, where the corpus has each clip at every emotion's full strength,
 `Batch.alt_motion`): a fraction `override_rate` of each batch is steered the way inference
-steers an override, z = normalize((1 - w) z_speech + w prototype_k), with w = 1 half of the
+steers an override, z = normalize((1 - w) z_speech + w steer_k) (`EmotionPrototypes.steering`,
+the prototypes pushed apart by `emotion_steering`), with w = 1 half of the
 time and uniform in [0, 1] otherwise, and its target is the matching blend
 (1 - w) own motion + w motion at emotion k. The generator cannot ignore the emotion vector
 (the same audio asks for five faces), and the override weight is monotone by construction.
@@ -37,12 +39,15 @@ from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, em
                                     emotion_swap_loss, frame_cross_entropy, lip_reading_loss, reconstruction_terms,
                                     swap_permutation, viseme_loss, weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae
+from deeptalk.corpus.visemes import VISEME_INDEX
 from deeptalk.train.clipbank import IGNORE, ClipBank
 from deeptalk.train.common import finish, flame_layer, mouth_ids, save_config, setup
 from deeptalk.train.distributed import unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
 
 log = logging.getLogger(__name__)
+
+BILABIAL = VISEME_INDEX["PP"]  # p b m: the frames the closure term weighs
 
 
 @dataclass(frozen=True)
@@ -53,7 +58,7 @@ class GeneratorTrainConfig:
                                                                 validate_every=200))
     weights: GeneratorLossWeights = field(default_factory=lambda: GeneratorLossWeights(
         vertex=2e5, mouth_vertex=5e5, mouth_velocity=2e6, emotion=0.05, swap=0.02, lip=0.5, lip_swap=0.2,
-        codes=1.0, content_viseme=1.0, viseme=0.5))
+        codes=1.0, content_viseme=1.0, viseme=0.5, closure=5e5))
     batch_size: int = 16
     frames: int = 64
     alpha: float = 1.0
@@ -116,7 +121,8 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         log.info("the generator has no content classifier (content_classes = 0): no content_viseme term")
         weights["content_viseme"] = 0.0
 
-    steer = torch.from_numpy(prototypes.mean).to(device), torch.from_numpy(prototypes.logvar).to(device)
+    steer_rows = prototypes.mean if prototypes.steer is None else prototypes.steer  # `emotion_steering`
+    steer = torch.from_numpy(steer_rows).to(device), torch.from_numpy(prototypes.logvar).to(device)
     override_rate = config.override_rate if train.has_alt_motion else 0.0
     if config.override_rate and not override_rate:
         log.info("the corpus has no motion at each emotion's full strength: no emotion-override training")
@@ -135,7 +141,8 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
             codes_t, codes_b = prior.encode(motion)
         out = net(content, z, style, prior, tau=tau)
         valid = (batch.visemes != IGNORE).to(device)
-        terms = reconstruction_terms(out.motion, motion, layer, mouth)
+        closure = (batch.visemes == BILABIAL).to(device) if weights["closure"] else None  # (B, T)
+        terms = reconstruction_terms(out.motion, motion, layer, mouth, closure)
         terms["codes"] = code_cross_entropy(out.logits_top, out.logits_bottom, codes_t, codes_b)
         terms["emotion"] = emotion_consistency_loss(dee, speech, out.motion)
         terms["lip"] = lip_reading_loss(lipreader, out.motion, motion, valid)

@@ -1,6 +1,7 @@
 """Train the TH-VQVAE motion prior (spec §3): vertex MSE through FLAME + commitment loss, plus
 (ours) a parameter MSE in units of each channel's training std (`parameter_weight`), which
-keeps the small lip-shape components that vertex MSE all but ignores."""
+keeps the small lip-shape components that vertex MSE all but ignores, and the same term again on
+the frames labelled p/b/m (`closure_weight`), where the lips must meet."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from deeptalk.corpus.visemes import VISEME_INDEX
 from deeptalk.model_presets import preset_configs
 from deeptalk.models.losses import reconstruction_terms, thvqvae_loss
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
@@ -16,6 +18,8 @@ from deeptalk.train.clipbank import ClipBank
 from deeptalk.train.common import finish, flame_layer, save_config, setup
 from deeptalk.train.distributed import unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
+
+BILABIAL = VISEME_INDEX["PP"]  # p b m
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class VqvaeTrainConfig:
     # weight of the parameter term over the channels outside `parameter_channels` (emotion, brows,
     # eyes, detail): keeps channels whose vertex effects overlap from trading places
     other_parameter_weight: float = 2.0
+    # the parameter term once more on the m/b/p frames only (where the corpus has viseme labels)
+    closure_weight: float = 20.0
     # vertices the vertex term covers: every `vertex_stride`-th of the head plus all of `vertex_regions`
     # (the FLAME pass is most of a step's cost; see `common.flame_layer`)
     vertex_stride: int = 32
@@ -51,19 +57,19 @@ def train_vqvae(config: VqvaeTrainConfig, train: ClipBank, val: ClipBank, out: P
     weights = dict(vertex_weight=config.vertex_weight, quant_weight=config.quant_weight,
                    parameter_weight=config.parameter_weight,
                    parameter_scale=train.channel_scale().to(device), parameter_channels=config.parameter_channels,
-                   other_parameter_weight=config.other_parameter_weight)
+                   other_parameter_weight=config.other_parameter_weight, closure_weight=config.closure_weight)
 
     def step(net, batch, _):
         motion = batch.motion.to(device)
-        return thvqvae_loss(net(motion), motion, layer, **weights)
+        return thvqvae_loss(net(motion), motion, layer, closure_frames=batch.visemes == BILABIAL, **weights)
 
     def validate(net):
         motion = val_batch.motion.to(device)
         output = net(motion)
-        _, logs = thvqvae_loss(output, motion, layer, **weights)
+        _, logs = thvqvae_loss(output, motion, layer, closure_frames=val_batch.visemes == BILABIAL, **weights)
         vertex = float(reconstruction_terms(output.motion, motion, layer)["vertex"])
         usage = unwrap_model(net).codebook_report()
-        extra = {"val_parameter": logs["parameter"]} if "parameter" in logs else {}
+        extra = {f"val_{k}": logs[k] for k in ("parameter", "closure") if k in logs}
         # best checkpoint by vertex error, or by the parameter error when that is the only objective
         score = vertex if config.vertex_weight or "parameter" not in logs else logs["parameter"]
         return {"val_loss": score, "val_vertex": vertex, **extra, **{f"val_{k}": float(v) for k, v in usage.items()}}
