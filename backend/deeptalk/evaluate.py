@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ from deeptalk.flame.loading import load_flame
 from deeptalk.model_dir import load_network, read_manifest
 from deeptalk.models.dee_loss import retrieval_recall_at_1
 from deeptalk.models.gaussian import GaussianEmbedding
+from deeptalk.lip_seal import apply_seal
 from deeptalk.pipeline import Pipeline
 from deeptalk.train.clipbank import IGNORE, ClipBank
 
@@ -97,7 +98,11 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     with torch.inference_mode():
         for clip, engine in zip(test.clips, engines):
             gt = torch.from_numpy(clip.motion)  # (T, 53)
-            result = pipeline.animate(clip.audio)
+            result = pipeline.animate(clip.audio, lip_seal=0.0)  # the generator's own motion ...
+            raw = result.motion[0]  # (T', 53)
+            if result.lip_seal_weights is not None and pipeline.lip_seal is not None:  # ... and what users get
+                result = replace(result, motion=apply_seal(result.motion, result.lip_seal_weights, pipeline.lip_seal,
+                                                           1.0))
             pred = torch.from_numpy(result.motion[0])  # (T', 53)
             heard.add(clip.emotion, engine, result.emotion_track)
             t = min(len(gt), len(pred))
@@ -108,9 +113,11 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
             recon = pipeline.thvqvae(gt[None])[0][0][:t]
             v_recon = layer(recon).numpy()
             vq_lve.append(metrics.lip_vertex_error(v_recon, v_gt, lips.numpy()))
-            bilabial.add(clip.visemes[:t], engine, {"ground_truth": edges.aperture_mm(v_gt),
-                                                    "thvqvae": edges.aperture_mm(v_recon),
-                                                    "generated": edges.aperture_mm(v_pred)})
+            apertures = {"ground_truth": edges.aperture_mm(v_gt), "thvqvae": edges.aperture_mm(v_recon),
+                         "generated": edges.aperture_mm(v_pred)}
+            if pipeline.lip_seal is not None:
+                apertures["generated_unsealed"] = edges.aperture_mm(layer(torch.from_numpy(raw[:t])).numpy())
+            bilabial.add(clip.visemes[:t], engine, apertures)
             codes_t, codes_b = pipeline.thvqvae.encode(gt[None])
             used_t.update(codes_t.flatten().tolist())
             used_b.update(codes_b.flatten().tolist())

@@ -38,6 +38,12 @@ def test_collector_pools_segments_and_splits_engines():
     assert figures["bilabial_closure_generated"] == 0.5 and figures["bilabial_closure_ratio"] == 0.5
     assert figures["bilabial_closure_generated@espeak-ng"] == 0.0 and figures["bilabial_closure_ratio@flite"] == 1.0
     assert figures["lip_aperture_vowel_median_mm_ground_truth"] == 20.0
+    assert "bilabial_closure_generated_unsealed" not in figures  # no lip seal: no separate figure
+    sealed = BilabialCollector()
+    sealed.add(visemes, "espeak-ng", {"ground_truth": closed, "thvqvae": closed, "generated": closed,
+                                      "generated_unsealed": open_})
+    figures = sealed.figures()
+    assert figures["bilabial_closure_generated"] == 1.0 and figures["bilabial_closure_generated_unsealed"] == 0.0
 
 
 def test_synthetic_ground_truth_closes_the_lips_on_bilabials(test_clips):

@@ -6,7 +6,8 @@ or late still counts - is below `CLOSED_FRACTION` of the median aperture over th
 frames (aa, E, I, O, U) of the same motion. The figure is the fraction of PP segments closed,
 pooled over clips (segments, not frames: one long /m/ must not outweigh three short /b/s).
 Clips without vowel frames or PP segments do not count. Measured on the ground truth, the
-TH-VQVAE's reconstruction of it and the generated motion, plus generated / ground truth.
+TH-VQVAE's reconstruction of it and the generated motion (with the lip seal, and without it
+where the model has one), plus generated / ground truth.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ PP = VISEME_INDEX["PP"]
 VOWELS = tuple(VISEME_INDEX[name] for name in ("aa", "E", "I", "O", "U"))
 CLOSED_FRACTION = 0.25
 TOLERANCE_FRAMES = 1
-SOURCES = ("ground_truth", "thvqvae", "generated")
+# "generated" is what users get (lip seal on, where the model has one); "generated_unsealed" the
+# generator's own motion (`lip_seal`), present only for a model with a seal
+SOURCES = ("ground_truth", "thvqvae", "generated", "generated_unsealed")
 
 
 def segments(labels: np.ndarray, label: int) -> list[tuple[int, int]]:
@@ -63,6 +66,8 @@ class BilabialCollector:
     def _figures(self, rows: list[int], suffix: str) -> dict[str, float]:
         out: dict[str, float] = {}
         for name in SOURCES:
+            if name == "generated_unsealed" and not any(name in self.counts[i] for i in rows):
+                continue  # a model without a lip seal: its generated motion is the unsealed one
             closed = sum(self.counts[i][name][0] for i in rows if name in self.counts[i])
             total = sum(self.counts[i][name][1] for i in rows if name in self.counts[i])
             out[f"bilabial_closure_{name}{suffix}"] = closed / total if total else float("nan")
