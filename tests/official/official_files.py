@@ -57,6 +57,20 @@ def _sinusoid(shape: tuple[int, ...]) -> np.ndarray:
     return table.numpy()
 
 
+def _sinusoid_is_close(table: np.ndarray, atol: float = 1e-4) -> bool:
+    """The sinusoid table within float32 sin/cos error of the exact one (float64 maths on the same
+    float32 angles). The manifest's sha256 of it was written with torch's float32 kernels on one
+    CPU; on others (seen: a Sapphire Rapids Xeon, every ATEN_CPU_CAPABILITY) the last bits of
+    sin(a) for angles up to ~500 rad differ (max 3e-5 from the exact value)."""
+    _, length, dim = table.shape
+    w = torch.exp(torch.arange(0, dim, 2, dtype=torch.float32) * torch.tensor(-math.log(10000.0) / dim,
+                                                                               dtype=torch.float32))  # (d/2,)
+    angle = (torch.arange(length, dtype=torch.float32)[:, None] * w[None]).double().numpy()  # (L, d/2)
+    exact = np.zeros(table.shape)
+    exact[0, :, 0::2], exact[0, :, 1::2] = np.sin(angle), np.cos(angle)
+    return bool(np.abs(table - exact).max() <= atol)
+
+
 def fill_value(seed: int, row: dict) -> np.ndarray:
     """The value of one manifest row by the fill rule (float32 arithmetic throughout)."""
     shape, kind = tuple(row["shape"]), row["kind"]
@@ -120,7 +134,9 @@ def write_official_checkpoints(folder: str | Path, which: Iterable[str] = tuple(
             if tensor is None:
                 value = fill_value(seed, row)
                 digest = sha256_of(value)
-                if digest != row["sha256"] and (strict_exp or row["kind"] not in EXP_KINDS):
+                tolerated = (not strict_exp and row["kind"] in EXP_KINDS) or (
+                    row["kind"] == "keep" and _sinusoid_is_close(value))
+                if digest != row["sha256"] and not tolerated:
                     raise AssertionError(f"{name}: {row['key']}: sha256 {digest} != manifest {row['sha256']}")
                 tensor = torch.from_numpy(value)
                 cache[row["fill_id"]] = tensor

@@ -1,7 +1,9 @@
 """The official-mode switches leave the committed default model alone: its outputs equal those
 recorded when the model was committed (`data/default_model_outputs_before_official.npz`: first
 written by the commit before the switches existed, re-recorded with the same call when the
-default model v3 replaced v1; bit-identical on the machine that wrote it)."""
+default model v3 replaced v1, and again for v4). Bit-identical on the machine that wrote it; on
+another CPU the float32 kernels differ in the last bits (seen: 2.0e-6 on a Sapphire Rapids Xeon),
+so the tolerance is 2e-5, far below what any change of behaviour gives (>= 1e-3)."""
 
 from __future__ import annotations
 
@@ -24,9 +26,9 @@ def test_default_model_outputs_unchanged(one_torch_thread):
     pipe = Pipeline.load(default_model_dir(), device="cpu", config=PipelineConfig(window_frames=40, overlap_frames=8))
     result = pipe.animate(wave, alpha=0.5, temperature_top=0.3, seed=3, takes=2, emotion="happy", emotion_weight=0.5)
     with np.load(DATA / "default_model_outputs_before_official.npz") as before:
-        np.testing.assert_allclose(result.motion, before["motion"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(result.emotion_mean, before["emotion_mean"], rtol=0, atol=1e-6)
-        np.testing.assert_allclose(result.emotion_track, before["emotion_track"], rtol=0, atol=1e-6)
+        np.testing.assert_allclose(result.motion, before["motion"], rtol=0, atol=2e-5)
+        np.testing.assert_allclose(result.emotion_mean, before["emotion_mean"], rtol=0, atol=2e-5)
+        np.testing.assert_allclose(result.emotion_track, before["emotion_track"], rtol=0, atol=2e-5)
 
 
 def test_paper_preset_is_the_official_architecture():
