@@ -58,7 +58,7 @@ def add_camera_and_lights(bpy, face) -> None:
     camera.location = centre + Vector((0.0, -2.5 * size, 0.0))
     camera.rotation_euler = (np.pi / 2, 0.0, 0.0)
     scene.camera = camera
-    for name, energy, offset in (("Key", 60.0, (-1.0, -1.6, 1.0)), ("Fill", 25.0, (1.2, -1.4, 0.2))):
+    for name, energy, offset in (("Key", 16.0, (-1.0, -1.6, 1.0)), ("Fill", 6.0, (1.2, -1.4, 0.2))):
         light_data = bpy.data.lights.new(name, type="AREA")
         light_data.energy, light_data.size = energy * size ** 2 * 25, size
         light = bpy.data.objects.new(name, light_data)
