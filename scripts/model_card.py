@@ -17,7 +17,7 @@ from pathlib import Path
 from deeptalk.eval_figures.targets import met as target_met
 from deeptalk.eval_figures.targets import target_of
 
-EVAL_COMMAND = "deeptalk eval {model} --data {corpus} --max-clips 200 --json {model}/eval.json"
+EVAL_COMMAND = "deeptalk eval {model} --data {corpus} --max-clips {clips} --json {model}/eval.json"
 CONFUSION = "heard_confusion@"
 
 
@@ -80,7 +80,8 @@ def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str =
     budgets = {k.removeprefix("budget_"): v for k, v in recipe.items() if k.startswith("budget_") and k != "budget_scale"}
     if budgets:
         lines += [f"Stage budgets (seconds, x{recipe.get('budget_scale', 1)}): {budgets}.", ""]
-    lines += [f"## Held-out figures (`{EVAL_COMMAND.format(model='assets/models/default', corpus=corpus)}`)", "",
+    clips = int(figures.get("clips", 200))  # the figures say how many test clips they were measured on
+    lines += [f"## Held-out figures (`{EVAL_COMMAND.format(model='assets/models/default', corpus=corpus, clips=clips)}`)", "",
               "| figure | value | target | met |", "|---|---|---|---|"]
     figures = {k: v for k, v in figures.items() if isinstance(v, (int, float))}  # the json's "targets" is derived
     for name, value in figures.items():
