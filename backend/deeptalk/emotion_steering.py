@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_MAX_COSINE = 0.7
+DEFAULT_MAX_COSINE = 0.6  # the default recipe's (`RecipeConfig.steer_max_cosine`)
 
 
 def _normalised(x: np.ndarray) -> np.ndarray:

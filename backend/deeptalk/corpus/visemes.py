@@ -34,6 +34,7 @@ VISEMES: tuple[str, ...] = (
     "U",    # 14 oo, w            tightly rounded
 )
 VISEME_INDEX: dict[str, int] = {name: i for i, name in enumerate(VISEMES)}
+BILABIAL: int = VISEME_INDEX["PP"]  # p b m: the lips meet (closure terms, lip seal, closure figure)
 SILENCE = 0
 
 _GROUPS: dict[str, tuple[str, ...]] = {

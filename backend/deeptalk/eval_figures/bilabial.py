@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from deeptalk.corpus.visemes import VISEME_INDEX
+from deeptalk.corpus.visemes import BILABIAL, VISEME_INDEX
 from deeptalk.eval_figures.engines import by_engine
 
-PP = VISEME_INDEX["PP"]
+PP = BILABIAL
 VOWELS = tuple(VISEME_INDEX[name] for name in ("aa", "E", "I", "O", "U"))
 CLOSED_FRACTION = 0.25
 TOLERANCE_FRAMES = 1

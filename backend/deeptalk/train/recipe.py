@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from deeptalk.corpus.build import build_corpus
-from deeptalk.corpus.visemes import VISEME_INDEX
+from deeptalk.corpus.visemes import BILABIAL
 from deeptalk.data.manifest import read_dataset
 from deeptalk.emotion_calibration import calibrate
-from deeptalk.emotion_steering import max_pairwise_cosine, separated_steering
+from deeptalk.emotion_steering import DEFAULT_MAX_COSINE, max_pairwise_cosine, separated_steering
 from deeptalk.flame.semantics import ARTICULATION_CHANNELS
 from deeptalk.flame.semantics_v2 import ARTICULATION_CHANNELS_V2
 from deeptalk.lip_seal import LipSealPose, measure_pose
@@ -66,7 +66,7 @@ class RecipeConfig:
     budget_generator_stage1: float = 2100.0
     budget_generator_stage2: float = 420.0
     # override targets pushed apart to this pairwise cosine (`emotion_steering`); None: the plain prototypes
-    steer_max_cosine: float | None = 0.6
+    steer_max_cosine: float | None = DEFAULT_MAX_COSINE
 
 
 def _scaled(loop: LoopConfig, scale: float, steps: int | None = None, seconds: float = 0.0) -> LoopConfig:
@@ -89,11 +89,11 @@ def bilabial_pose(bank: ClipBank, channels: tuple[int, ...]) -> LipSealPose | No
     motion = np.concatenate([c.motion[:n] for c, n in zip(bank.clips, lengths)])  # (N, 53)
     visemes = np.concatenate([c.visemes[:n] for c, n in zip(bank.clips, lengths)])  # (N,)
     try:
-        pose = measure_pose(motion, visemes, VISEME_INDEX["PP"], channels)
+        pose = measure_pose(motion, visemes, BILABIAL, channels)
     except ValueError:
         log.info("no m/b/p frames labelled in the training split: the model gets no lip seal")
         return None
-    log.info("lip seal measured on %d m/b/p frames", int((visemes == VISEME_INDEX["PP"]).sum()))
+    log.info("lip seal measured on %d m/b/p frames", int((visemes == BILABIAL).sum()))
     return pose
 
 

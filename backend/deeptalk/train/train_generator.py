@@ -39,15 +39,13 @@ from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, em
                                     emotion_swap_loss, frame_cross_entropy, lip_reading_loss, reconstruction_terms,
                                     swap_permutation, viseme_loss, weighted_sum)
 from deeptalk.models.thvqvae import ThVqvae
-from deeptalk.corpus.visemes import VISEME_INDEX
+from deeptalk.corpus.visemes import BILABIAL
 from deeptalk.train.clipbank import IGNORE, ClipBank
 from deeptalk.train.common import finish, flame_layer, mouth_ids, save_config, setup
 from deeptalk.train.distributed import unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
 
 log = logging.getLogger(__name__)
-
-BILABIAL = VISEME_INDEX["PP"]  # p b m: the frames the closure term weighs
 
 
 @dataclass(frozen=True)

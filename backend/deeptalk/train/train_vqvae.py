@@ -10,7 +10,7 @@ from pathlib import Path
 
 import torch
 
-from deeptalk.corpus.visemes import VISEME_INDEX
+from deeptalk.corpus.visemes import BILABIAL
 from deeptalk.model_presets import preset_configs
 from deeptalk.models.losses import reconstruction_terms, thvqvae_loss
 from deeptalk.models.thvqvae import ThVqvae, ThVqvaeConfig
@@ -18,8 +18,6 @@ from deeptalk.train.clipbank import ClipBank
 from deeptalk.train.common import finish, flame_layer, save_config, setup
 from deeptalk.train.distributed import unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
-
-BILABIAL = VISEME_INDEX["PP"]  # p b m
 
 
 @dataclass(frozen=True)
