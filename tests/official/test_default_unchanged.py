@@ -3,7 +3,9 @@ recorded when the model was committed (`data/default_model_outputs_before_offici
 written by the commit before the switches existed, re-recorded with the same call when the
 default model v3 replaced v1, and again for v4). Bit-identical on the machine that wrote it; on
 another CPU the float32 kernels differ in the last bits (seen: 2.0e-6 on a Sapphire Rapids Xeon),
-so the tolerance is 2e-5, far below what any change of behaviour gives (>= 1e-3)."""
+so the tolerance is 2e-5, far below what any change of behaviour gives (>= 1e-3). On an AMD EPYC the
+first four frames of expression channels 0 and 8 differ by up to 1.9e-4 (every other value within
+1e-6): up to 0.5 % of the motion values may differ by up to 5e-4."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ def test_default_model_outputs_unchanged(one_torch_thread):
     pipe = Pipeline.load(default_model_dir(), device="cpu", config=PipelineConfig(window_frames=40, overlap_frames=8))
     result = pipe.animate(wave, alpha=0.5, temperature_top=0.3, seed=3, takes=2, emotion="happy", emotion_weight=0.5)
     with np.load(DATA / "default_model_outputs_before_official.npz") as before:
-        np.testing.assert_allclose(result.motion, before["motion"], rtol=0, atol=2e-5)
+        difference = np.abs(result.motion - before["motion"])
+        assert difference.max() < 5e-4 and (difference > 2e-5).mean() <= 0.005, difference.max()
         np.testing.assert_allclose(result.emotion_mean, before["emotion_mean"], rtol=0, atol=2e-5)
         np.testing.assert_allclose(result.emotion_track, before["emotion_track"], rtol=0, atol=2e-5)
 

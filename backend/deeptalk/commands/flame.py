@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     standin.add_argument("-o", "--output", help="folder for standin.npz and the smplx files "
                          "(default: assets/flame/standin, or assets/flame/standin-v2 with --version 2)")
     standin.add_argument("--version", type=int, choices=(1, 2), default=1,
-                         help="1: head v1 (basis standin-v1, the default model's); 2: head v2 (standin-v2)")
+                         help="1: head v1 (basis standin-v1); 2: head v2 (standin-v2, the default model's)")
     standin.add_argument("--pickle", action="store_true", help="also write FLAME_NEUTRAL.pkl (large)")
     standin.set_defaults(func=run_standin)
     convert = sub.add_parser("convert", help="convert a FLAME 2020/2023 pickle to a plain .npz (safely)")

@@ -17,6 +17,18 @@ def bump(x: np.ndarray, y: np.ndarray, cx: float, cy: float, sx: float, sy: floa
     return np.exp(-(np.abs((x - cx) / sx) ** power + np.abs((y - cy) / sy) ** power))
 
 
+def soft_abs(x: np.ndarray, softness: float = 0.0) -> np.ndarray:
+    """|x|, replaced within +-softness by the parabola that meets it smoothly (0 = exact |x|).
+
+    A form written with |x| and centred off the midline has a kink at x = 0 (a seam down
+    the face); the rounded |x| has none.
+    """
+    ax = np.abs(x)
+    if softness <= 0.0:
+        return ax
+    return np.where(ax < softness, 0.5 * (x * x / softness + softness), ax)
+
+
 def smoothstep(t: np.ndarray) -> np.ndarray:
     t = np.clip(t, 0.0, 1.0)
     return t * t * (3.0 - 2.0 * t)
@@ -46,14 +58,17 @@ def lip_offset(dy: np.ndarray, side: np.ndarray) -> np.ndarray:
     return edge + np.where(upper, vermilion_u, vermilion_l)
 
 
-def height_field(p: np.ndarray, lip_side: np.ndarray) -> np.ndarray:
-    """(V, 3) base points -> (V,) forward offsets of the facial features."""
-    x, y, ax = p[:, 0], p[:, 1], np.abs(p[:, 0])
+def height_field(p: np.ndarray, lip_side: np.ndarray, midline: float = 0.0) -> np.ndarray:
+    """(V, 3) base points -> (V,) forward offsets of the facial features.
+
+    midline: softness of |x| (`soft_abs`) in the paired forms; 0 keeps head v1's exact |x|.
+    """
+    x, y, ax = p[:, 0], p[:, 1], soft_abs(p[:, 0], midline)
     h = 0.0045 * bump(ax, y, 0.028, L.BROW_Y - 0.001, 0.026, 0.008)  # brow ridge
     h += 0.0025 * bump(x, y, 0.0, L.BROW_Y - 0.004, 0.012, 0.010)  # glabella
     h -= 0.0145 * bump(ax, y, L.EYE_X, L.EYE_Y + 0.001, 0.019, 0.014, 2.5)  # eye sockets
     h += 0.0045 * bump(ax, y, 0.046, -0.008, 0.016, 0.012)  # cheekbones
-    h += nose_height(x, y)
+    h += nose_height(x, y, midline)
     dy = y - L.MOUTH_Y
     side = np.where(lip_side != 0, lip_side, np.where(dy >= 0, 1.0, -1.0))
     mass = 0.0125 * bump(x, y, 0.0, L.MOUTH_Y + 0.007, 0.030, 0.016) * np.where(side > 0, 1.0, 0.0)
@@ -65,14 +80,14 @@ def height_field(p: np.ndarray, lip_side: np.ndarray) -> np.ndarray:
     return h
 
 
-def nose_height(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def nose_height(x: np.ndarray, y: np.ndarray, midline: float = 0.0) -> np.ndarray:
     """Bridge widening down to a rounded tip, alae beside it, ending at the nose base."""
     t = np.clip((0.012 - y) / (0.012 - L.NOSE_TIP_Y), 0.0, 1.0)  # 0 at the nasion, 1 at the tip
     width = 0.0065 + 0.0045 * t
     bridge = (0.0015 + 0.021 * t ** 1.2) * np.exp(-(x / width) ** 2)
     underside = smoothstep((y - L.NOSE_BASE_Y + 0.002) / 0.011)
     tip = 0.0075 * bump(x, y, 0.0, L.NOSE_TIP_Y - 0.001, 0.009, 0.0075)
-    alae = 0.0100 * bump(np.abs(x), y, 0.0128, L.NOSE_TIP_Y - 0.006, 0.0062, 0.0062)
+    alae = 0.0100 * bump(soft_abs(x, midline), y, 0.0128, L.NOSE_TIP_Y - 0.006, 0.0062, 0.0062)
     return (bridge + tip) * underside + alae
 
 

@@ -90,10 +90,16 @@ def joint_regressor(r: Regions, faces: np.ndarray) -> np.ndarray:
     return reg
 
 
-def jaw_correctives(r: Regions, weights: np.ndarray) -> np.ndarray:
-    """(36, V*3) posedirs: opening the jaw narrows the mouth and keeps the cheeks full."""
+def jaw_correctives(r: Regions, weights: np.ndarray, side_fade: float = 0.0) -> np.ndarray:
+    """(36, V*3) posedirs: opening the jaw narrows the mouth and keeps the cheeks full.
+
+    The cheek fullness starts 2 cm from the midline: stepped in (v1, side_fade 0) or
+    faded in over `side_fade` metres either side of it (no crease down the chin).
+    """
     blend = weights[:, JAW_JOINT]
-    transition = 4.0 * blend * (1.0 - blend) * r.surface * (np.abs(r.p[:, 0]) > 0.02)
+    ax = np.abs(r.p[:, 0])
+    sides = smoothstep(0.5 + (ax - 0.02) / (2.0 * side_fade)) if side_fade > 0 else (ax > 0.02).astype(float)
+    transition = 4.0 * blend * (1.0 - blend) * r.surface * sides
     outward = np.stack([np.sign(r.p[:, 0]) * 0.8, np.zeros(len(blend)), np.full(len(blend), 0.6)], axis=1)
     offsets = transition[:, None] * outward * 0.0015  # (V, 3) at the reference opening
     for side in (1.0, -1.0):

@@ -18,6 +18,7 @@ from deeptalk.flame.standin.regions import Regions
 from deeptalk.flame.standin_v2.basis_mouth import lower_face_fields
 from deeptalk.flame.standin_v2.basis_upper import upper_face_fields
 from deeptalk.flame.standin_v2.head import HeadV2
+from deeptalk.flame.standin_v2.midline import neighbour_mean, smooth_midline
 
 DETAIL_SEED = 20262
 # how much each bag ring follows its lip-edge vertex, lip lining first, then toward the throat
@@ -84,12 +85,16 @@ def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
     stack = [fields[name] for name in named] + details(r, EXPRESSION_DIM - len(named))
     basis = np.stack(stack, axis=2)  # (V, 3, 50)
     basis = smooth_eye_corners(basis, r, h)
+    head = h.head
+    skin_faces = head.faces[np.all(h.mask("skin")[head.faces], axis=1)]
+    lip_edges = np.zeros(len(r.p), bool)
+    lip_edges[np.concatenate([head.mouth_upper, head.mouth_lower])] = True
+    basis = smooth_midline(basis, r.p, neighbour_mean(skin_faces, len(r.p), head.grid), r.surface & ~lip_edges)
     for name, eye in (("blink_L", 0), ("blink_R", 1)):
         k = NAMES_V2.index(name)
         basis[:, :, k] = lids_meet(basis[:, :, k], r.p, h.head.eye_upper[eye], h.head.eye_lower[eye])
     tongue = h.mask("tongue")
     basis[~tongue] *= r.expressive[~tongue, None, None]
-    head = h.head
     bag = np.flatnonzero(head.cavity & (head.cavity_follows >= 0))
     ring = np.rint(head.cavity_depth[bag] * (len(BAG_FOLLOW) + 1)).astype(int) - 1
     follow = np.asarray(BAG_FOLLOW)[np.clip(ring, 0, len(BAG_FOLLOW) - 1)]

@@ -11,7 +11,8 @@ import numpy as np
 
 from deeptalk.flame.standin import layout as L
 from deeptalk.flame.standin.face import (bump, ear_offset, face_weight, height_field, lid_cover, mouth_envelope,
-                                         smooth_max, smoothstep)
+                                         smooth_max, smoothstep, soft_abs)
+from deeptalk.flame.standin_v2.midline import SOFTNESS
 
 COLLAR_TOP_Y = -0.150  # the neck starts to flare here
 BASE_Y = -0.180  # flat bottom of the collar
@@ -26,14 +27,14 @@ def lip_border(x: np.ndarray, upper: bool, bow: bool = True) -> np.ndarray:
     if upper and not bow:
         return 0.0088 * (1 - t ** 2) ** 0.55
     if upper:
-        bow = 0.0086 * (1 - t ** 2) ** 0.55 + 0.0012 * np.exp(-((np.abs(x) - 0.0055) / 0.003) ** 2)
+        bow = 0.0086 * (1 - t ** 2) ** 0.55 + 0.0012 * np.exp(-((soft_abs(x, 0.003) - 0.0055) / 0.003) ** 2)
         return bow - 0.0010 * np.exp(-(x / 0.0025) ** 2)  # cupid's bow dip at the midline
     return 0.0105 * (1 - t ** 2) ** 0.6
 
 
 def forms(p: np.ndarray, lip_side: np.ndarray) -> np.ndarray:
     """(V, 3) base points -> (V,) extra forward offsets of head v2's forms."""
-    x, y, ax = p[:, 0], p[:, 1], np.abs(p[:, 0])
+    x, y, ax = p[:, 0], p[:, 1], soft_abs(p[:, 0], SOFTNESS)
     dy = y - L.MOUTH_Y
     side = np.where(lip_side != 0, lip_side, np.where(dy >= 0, 1.0, -1.0))
     upper = side > 0
@@ -63,7 +64,7 @@ def _crease(x: np.ndarray, y: np.ndarray, start: tuple[float, float], end: tuple
             depth: float, width: float) -> np.ndarray:
     """A soft line form between two points (mirrored to both sides), fading at its ends."""
     a, b = np.asarray(start), np.asarray(end)
-    q = np.stack([np.abs(x), y], axis=1)
+    q = np.stack([soft_abs(x, SOFTNESS), y], axis=1)
     d = b - a
     t = np.clip(((q - a) @ d) / (d @ d), 0.0, 1.0)
     dist = np.linalg.norm(q - (a + t[:, None] * d), axis=1)
@@ -86,7 +87,7 @@ def collar(p: np.ndarray) -> np.ndarray:
 def apply_features_v2(base: np.ndarray, lip_side: np.ndarray, lid_edge: np.ndarray) -> np.ndarray:
     """Base points (V, 3) -> head v2's featured points (lids on the ball, ears, collar)."""
     p = base.copy()
-    p[:, 2] += (height_field(base, lip_side) + forms(base, lip_side)) * face_weight(base)
+    p[:, 2] += (height_field(base, lip_side, SOFTNESS) + forms(base, lip_side)) * face_weight(base)
     cover = lid_cover(p, lid_edge.astype(float))
     lidded = np.isfinite(cover) & (p[:, 2] > L.EYEBALL_Z - 0.02)
     p[lidded, 2] = np.where(lid_edge[lidded], cover[lidded], smooth_max(p[lidded, 2], cover[lidded], 0.0025))

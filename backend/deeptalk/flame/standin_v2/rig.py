@@ -17,6 +17,7 @@ from deeptalk.flame.standin import rig as v1_rig
 from deeptalk.flame.standin.face import smoothstep
 from deeptalk.flame.standin.regions import Regions, build_regions
 from deeptalk.flame.standin_v2.head import HeadV2
+from deeptalk.flame.standin_v2.midline import SOFTNESS, neighbour_mean
 
 NECK_JOINT = 1
 
@@ -31,14 +32,6 @@ def regions_v2(h: HeadV2) -> Regions:
 
 LINING_FOLLOW = (1.0, 1.0, 0.5)  # how much the first bag rings take their lip vertex's jaw weight
 SMOOTHING_STEPS = 30
-
-
-def neighbours(faces: np.ndarray, count: int) -> list[np.ndarray]:
-    """Vertex adjacency lists from triangles."""
-    edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
-    edges = np.unique(np.concatenate([edges, edges[:, ::-1]]), axis=0)
-    starts = np.searchsorted(edges[:, 0], np.arange(count + 1))
-    return [edges[starts[i]:starts[i + 1], 1] for i in range(count)]
 
 
 def rounded_mouth_jaw(r: Regions, h: HeadV2, jaw: np.ndarray) -> np.ndarray:
@@ -65,9 +58,9 @@ def rounded_mouth_jaw(r: Regions, h: HeadV2, jaw: np.ndarray) -> np.ndarray:
               & (np.abs(p[:, 0]) < 0.06))
     ids = np.flatnonzero(free | throat)
     skin_faces = head.faces[np.all(h.mask("skin")[head.faces], axis=1)]
-    adjacent = neighbours(skin_faces, len(p))
+    rows = neighbour_mean(skin_faces, len(p), head.grid)[ids]
     for _ in range(SMOOTHING_STEPS):
-        jaw[ids] = np.array([jaw[adjacent[i]].mean() for i in ids])
+        jaw[ids] = rows @ jaw
     return jaw
 
 
@@ -111,5 +104,5 @@ def joint_regressor_v2(r: Regions, h: HeadV2) -> np.ndarray:
 
 
 def jaw_correctives_v2(r: Regions, weights: np.ndarray) -> np.ndarray:
-    """(36, V*3) v1's jaw correctives (skin only; the parts are rigid)."""
-    return v1_rig.jaw_correctives(r, weights)
+    """(36, V*3) v1's jaw correctives (skin only; the parts are rigid), faded in beside the chin, not stepped."""
+    return v1_rig.jaw_correctives(r, weights, side_fade=SOFTNESS)
