@@ -49,6 +49,7 @@ class FlameModel:
     source: str = ""
     expression_names: tuple[str, ...] = ()  # (50,) component names when the file has them (head v2)
     basis: str = "standin-v1"  # expression basis id (see flame_basis)
+    brow_shape: np.ndarray | None = None  # (V, 2) brow coordinates (t, d) where the file has them (head v2)
 
     @property
     def vertex_count(self) -> int:
@@ -104,6 +105,7 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         masks = {key.split("/", 1)[1]: np.asarray(data[key]).astype(np.int64)
                  for key in data.files if key.startswith("masks/")}
         source = str(data["source"]) if "source" in data.files else str(path)
+        brow_shape = _brow_shape(data, vcount)
         names = _expression_names(data["expression_names"]) if "expression_names" in data.files else ()
         basis = flame_basis.basis_of_flame_file(str(data["basis_id"]) if "basis_id" in data.files else "",
                                                 num_vertices=vcount, num_expressions=int(exprdirs.shape[2]),
@@ -126,7 +128,21 @@ def load_flame_npz(path: str | os.PathLike[str]) -> FlameModel:
         source=source,
         expression_names=names,
         basis=basis,
+        brow_shape=brow_shape,
     )
+
+
+BROW_SHAPE_KEY = "paint/brow_shape"
+
+
+def _brow_shape(data, vcount: int) -> np.ndarray | None:
+    """The file's (V, 2) brow coordinates, or None where it has none or they are malformed."""
+    if BROW_SHAPE_KEY not in data.files:
+        return None
+    shape = np.asarray(data[BROW_SHAPE_KEY])
+    if shape.shape != (vcount, 2) or not np.issubdtype(shape.dtype, np.floating) or not np.isfinite(shape).all():
+        return None  # a decoration: the brows fall back to the `brows` mask
+    return shape.astype(np.float32)
 
 
 def _expression_names(raw: np.ndarray) -> tuple[str, ...]:

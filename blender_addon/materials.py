@@ -40,6 +40,12 @@ _MASKS = {
 SKIN_SCATTER_SCALE = 0.003  # metres: skin scatters light a few millimetres
 # masks painted as point attributes the skin material blends in (soft borders on coarse meshes)
 SKIN_PAINT = {"brows": ("deeptalk_brows", (0.09, 0.055, 0.035, 1.0)), "lips": ("deeptalk_lips", _LOOKS["lips"][0])}
+# head v2's brow coordinates (t along the brow, d across it in half-thicknesses, 1 = present) as a
+# point attribute: the skin material draws the brow's outline from them inside each triangle
+BROW_SHAPE_ATTRIBUTE = "deeptalk_brow_shape"
+BROW_EDGE = (0.65, 1.12)  # |d| over which the brow fades out
+BROW_ENDS = ((-0.09, 0.12), (0.84, 1.02))  # t over which it fades in at the inner end and out at the tail
+BROW_DENSITY = 1.0
 
 
 def face_material(kind: str) -> bpy.types.Material:
@@ -69,8 +75,13 @@ def face_material(kind: str) -> bpy.types.Material:
     return material
 
 
-def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[str, np.ndarray]) -> None:
-    """Skin everywhere; lips, mouth, teeth, eyes ... on triangles whose three vertices are in those masks."""
+def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[str, np.ndarray],
+                          brow_shape: np.ndarray | None = None) -> None:
+    """Skin everywhere; lips, mouth, teeth, eyes ... on triangles whose three vertices are in those masks.
+
+    brow_shape: (V, 2) brow coordinates (head v2's file); given, the brows are drawn from them
+    instead of painted from the `brows` mask (whose outline steps with the rows of the mesh).
+    """
     mesh.materials.append(face_material("skin"))
     material_index = np.zeros(len(faces), dtype=np.int32)
     for kind, alternatives in _MASKS.items():
@@ -85,6 +96,12 @@ def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[s
             mesh.materials.append(face_material(kind))
             material_index[selected] = len(mesh.materials) - 1
     mesh.polygons.foreach_set("material_index", material_index)
+    if brow_shape is not None and len(brow_shape) == len(mesh.vertices) and draws_brows(mesh.materials[0]):
+        values = np.concatenate([brow_shape, np.ones((len(brow_shape), 1))], axis=1).astype(np.float32)
+        layer = mesh.attributes.get(BROW_SHAPE_ATTRIBUTE) or mesh.attributes.new(BROW_SHAPE_ATTRIBUTE, "FLOAT_VECTOR",
+                                                                                 "POINT")
+        layer.data.foreach_set("vector", values.ravel())
+        masks = {k: v for k, v in masks.items() if k != "brows"}
     for mask, (attribute, _) in SKIN_PAINT.items():
         if mask in masks and len(masks[mask]):
             values = np.zeros(len(mesh.vertices), dtype=np.float32)
@@ -93,6 +110,13 @@ def assign_face_materials(mesh: bpy.types.Mesh, faces: np.ndarray, masks: dict[s
             values = soften(values, faces)
             layer = mesh.attributes.get(attribute) or mesh.attributes.new(attribute, "FLOAT", "POINT")
             layer.data.foreach_set("value", values)
+
+
+def draws_brows(material: bpy.types.Material) -> bool:
+    """Whether a skin material draws brows from the brow-shape attribute (older add-on versions' do not)."""
+    tree = material.node_tree
+    return tree is not None and any(n.type == "ATTRIBUTE" and n.attribute_name == BROW_SHAPE_ATTRIBUTE
+                                    for n in tree.nodes)
 
 
 def soften(values: np.ndarray, faces: np.ndarray, passes: int = 1, gain: float = 2.2) -> np.ndarray:
@@ -110,7 +134,7 @@ def _paint_layers(material: bpy.types.Material, bsdf: bpy.types.Node, color) -> 
     """Base colour = skin, then each SKIN_PAINT colour mixed in by its point attribute (0 where absent)."""
     tree = material.node_tree
     socket = None
-    for attribute, paint in SKIN_PAINT.values():
+    for mask, (attribute, paint) in SKIN_PAINT.items():
         reader = tree.nodes.new("ShaderNodeAttribute")
         reader.attribute_name = attribute
         mix = tree.nodes.new("ShaderNodeMix")
@@ -118,7 +142,11 @@ def _paint_layers(material: bpy.types.Material, bsdf: bpy.types.Node, color) -> 
         factor = next(i for i in mix.inputs if i.name == "Factor" and i.type == "VALUE")
         a = next(i for i in mix.inputs if i.name == "A" and i.type == "RGBA")
         b = next(i for i in mix.inputs if i.name == "B" and i.type == "RGBA")
-        tree.links.new(reader.outputs["Fac"], factor)
+        if mask == "brows":  # painted (mask) or drawn (shape): whichever the mesh has
+            either = _math(tree, "MAXIMUM", reader.outputs["Fac"], _brow_density(tree))
+            tree.links.new(either, factor)
+        else:
+            tree.links.new(reader.outputs["Fac"], factor)
         if socket is None:
             a.default_value = color
         else:
@@ -127,6 +155,44 @@ def _paint_layers(material: bpy.types.Material, bsdf: bpy.types.Node, color) -> 
         socket = next(o for o in mix.outputs if o.type == "RGBA")
     if socket is not None and bsdf.inputs.get("Base Color") is not None:
         tree.links.new(socket, bsdf.inputs["Base Color"])
+
+
+def _math(tree, operation: str, a, b):
+    """Output socket of a Math node `operation`(a, b); a and b are sockets or numbers."""
+    node = tree.nodes.new("ShaderNodeMath")
+    node.operation = operation
+    for socket, value in zip(node.inputs[:2], (a, b)):
+        if isinstance(value, (int, float)):
+            socket.default_value = value
+        else:
+            tree.links.new(value, socket)
+    return node.outputs["Value"]
+
+
+def _smooth_ramp(tree, value, start: float, end: float):
+    """0 at `start`, 1 at `end` (either order), smoothstep between, clamped: a Map Range node's output."""
+    node = tree.nodes.new("ShaderNodeMapRange")
+    node.interpolation_type = "SMOOTHSTEP"
+    node.clamp = True
+    tree.links.new(value, node.inputs["Value"])
+    lo, hi = (start, end) if start < end else (end, start)
+    node.inputs["From Min"].default_value, node.inputs["From Max"].default_value = lo, hi
+    node.inputs["To Min"].default_value, node.inputs["To Max"].default_value = (0.0, 1.0) if start < end else (1.0, 0.0)
+    return node.outputs["Result"]
+
+
+def _brow_density(tree):
+    """0..1 brow density from the brow-shape attribute (0 on meshes without it)."""
+    reader = tree.nodes.new("ShaderNodeAttribute")
+    reader.attribute_name = BROW_SHAPE_ATTRIBUTE
+    split = tree.nodes.new("ShaderNodeSeparateXYZ")
+    tree.links.new(reader.outputs["Vector"], split.inputs["Vector"])
+    t, d, present = split.outputs["X"], split.outputs["Y"], split.outputs["Z"]
+    across = _smooth_ramp(tree, _math(tree, "ABSOLUTE", d, 0.0), BROW_EDGE[1], BROW_EDGE[0])
+    (in_start, in_end), (out_start, out_end) = BROW_ENDS
+    ends = _math(tree, "MULTIPLY", _smooth_ramp(tree, t, in_start, in_end), _smooth_ramp(tree, t, out_end, out_start))
+    density = _math(tree, "MULTIPLY", _math(tree, "MULTIPLY", across, ends), present)
+    return _math(tree, "MULTIPLY", density, BROW_DENSITY)
 
 
 def _clear_coat(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:

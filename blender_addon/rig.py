@@ -62,7 +62,7 @@ def build_rig(model: FlameModel, *, name: str, collection: bpy.types.Collection,
     modifier.object = rig
     rig_correctives.add_jaw_correctives(face=face, rig=rig, jaw_posedirs=model.jaw_posedirs,
                                         jaw_rest=jaw_rest(rig))
-    materials.assign_face_materials(mesh, model.faces, model.masks)
+    materials.assign_face_materials(mesh, model.faces, model.masks, model.brow_shape)
 
     rig[RIG_MARKER] = RIG_VERSION
     rig[KEY_MAP_PROP] = list(key_names)

@@ -43,7 +43,7 @@ def test_head_v2_rig_has_named_keys_a_key_map_and_every_material():
     cornea = bpy.data.materials["DEEPTalk cornea"].node_tree.nodes["Principled BSDF"]
     assert cornea.inputs["Transmission Weight"].default_value == 1.0
     face = rig_mod.face_of(rig)
-    assert face.data.attributes[materials.SKIN_PAINT["brows"][0]].data[int(model.masks["brows"][0])].value == 1.0
+    _assert_brows_are_drawn_from_their_shape(face, model)
     bake.bake(rig, make_request(frames=10, takes_=1))
     smile = key.key_blocks["smile_L"]
     action_values = []
@@ -51,6 +51,36 @@ def test_head_v2_rig_has_named_keys_a_key_map_and_every_material():
         bpy.context.scene.frame_set(frame)
         action_values.append(smile.value)
     assert len(set(round(v, 6) for v in action_values)) == 2  # the named key is animated by the bake
+
+
+def _assert_brows_are_drawn_from_their_shape(face, model) -> None:
+    """Head v2's brows come from the file's brow coordinates, not from the stair-stepped vertex mask."""
+    assert model.brow_shape is not None and model.brow_shape.shape == (model.vertex_count, 2)
+    layer = face.data.attributes[materials.BROW_SHAPE_ATTRIBUTE]
+    values = np.empty(len(face.data.vertices) * 3, dtype=np.float32)
+    layer.data.foreach_get("vector", values)
+    values = values.reshape(-1, 3)
+    np.testing.assert_allclose(values[:, :2], model.brow_shape)
+    assert (values[:, 2] == 1.0).all()
+    inside = model.masks["brows"]
+    assert (np.abs(values[inside, 1]) <= 1.0).all() and (values[inside, 0] >= 0).all()
+    assert materials.SKIN_PAINT["brows"][0] not in face.data.attributes  # no mask paint on top
+    assert materials.draws_brows(face.data.materials[0])
+
+
+def test_a_malformed_brow_shape_falls_back_to_the_brows_mask(tmp_path):
+    with np.load(HEAD_V2) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays[flame_file.BROW_SHAPE_KEY] = arrays[flame_file.BROW_SHAPE_KEY][:10]  # wrong length
+    broken = tmp_path / "head.npz"
+    np.savez(broken, **arrays)
+    model = flame_file.load_flame_npz(broken)
+    assert model.brow_shape is None
+    rig = rig_mod.build_rig(model, name="NoShape", collection=bpy.context.scene.collection)
+    face = rig_mod.face_of(rig)
+    paint = face.data.attributes[materials.SKIN_PAINT["brows"][0]]
+    assert paint.data[int(model.masks["brows"][0])].value == 1.0
+    assert materials.BROW_SHAPE_ATTRIBUTE not in face.data.attributes
 
 
 def test_rigs_with_exp_keys_and_no_key_map_still_bake(rig):

@@ -15,6 +15,8 @@ from deeptalk.flame.semantics_v2 import (BASIS_ID, BLINK_V2, COMPONENTS_V2, EMOT
 from deeptalk.flame.standin.layout import EYE_X, EYE_Y, EYEBALL_RADIUS, EYEBALL_Z
 from deeptalk.flame.standin_v2 import build_standin_v2, standin_v2_dir, standin_v2_model
 from deeptalk.flame.standin_v2 import layout as V
+from deeptalk.flame.standin_v2.build import BROW_SHAPE_KEY
+from deeptalk.flame.standin_v2.masks import BROW_OFF
 
 from .mesh_checks import first_hits, meshes_intersect, self_intersections
 
@@ -71,6 +73,11 @@ def test_file_carries_basis_id_and_names(head):
     with np.load(standin_v2_dir() / "standin.npz", allow_pickle=False) as data:
         assert str(data["basis_id"]) == BASIS_ID == "standin-v2"
         assert tuple(str(n) for n in data["expression_names"]) == NAMES_V2
+        shape = data[BROW_SHAPE_KEY]
+    assert shape.shape == (head.num_vertices, 2) and shape.dtype == np.float32
+    t, d = shape[head.masks["brows"]].T.astype(np.float64)
+    assert (np.abs(d) <= 1.0 + 1e-4).all() and (t >= -1e-4).all() and (t <= 1.0 + 1e-4).all()  # the mask inside
+    assert (shape[head.masks["teeth"], 1] == BROW_OFF).all()  # no brow off the skin
     assert NAMES_V2[BLINK_V2[0]] == "blink_L" and NAMES_V2[BLINK_V2[1]] == "blink_R"
     assert all(c.low < 0 < 1 <= c.high for c in COMPONENTS_V2)  # documented ranges hold the unit pose
 

@@ -103,3 +103,22 @@ def test_neighbour_mean_keeps_vertical_gradients_off_the_midline(grid):
     plain = smooth_midline(field, grid.vertices, neighbour_mean(grid.faces, len(field)), movable, steps=20)
     assert np.median(_midline_step(for_grid - field, grid)) < 1e-4  # metres: a tenth of a millimetre
     assert np.median(_midline_step(plain - field, grid)) > 10 * np.median(_midline_step(for_grid - field, grid))
+
+
+def test_skin_quads_share_one_diagonal_direction(grid):
+    """Mirrored diagonals turn at the midline, and smooth shading draws a line there; head v2's do not."""
+    head = standin_v2_model()
+    skin = head.f[(head.f < len(grid.row)).all(axis=1)]
+    edges = np.concatenate([skin[:, [0, 1]], skin[:, [1, 2]], skin[:, [2, 0]]])
+    a, b = edges[:, 0], edges[:, 1]
+    diagonal = (grid.row[a] != grid.row[b]) & (grid.col[a] != grid.col[b]) & (grid.col[a] >= 0) & (grid.col[b] >= 0)
+    cols = len(grid.theta)
+    lower, upper = np.where(grid.row[a] > grid.row[b], a, b)[diagonal], np.where(grid.row[a] > grid.row[b], b, a)[diagonal]
+    step = (grid.col[lower] - grid.col[upper]) % cols  # column step going down the diagonal
+    assert set(np.unique(step)) == {cols - 1}  # every diagonal goes down one column to the -X side
+    mirrored = build_grid().faces
+    mirrored_edges = np.concatenate([mirrored[:, [0, 1]], mirrored[:, [1, 2]], mirrored[:, [2, 0]]])
+    ma, mb = mirrored_edges[:, 0], mirrored_edges[:, 1]
+    md = (grid.row[ma] != grid.row[mb]) & (grid.col[ma] != grid.col[mb]) & (grid.col[ma] >= 0) & (grid.col[mb] >= 0)
+    assert len(np.unique(((grid.col[np.where(grid.row[ma] > grid.row[mb], ma, mb)]
+                           - grid.col[np.where(grid.row[ma] > grid.row[mb], mb, ma)]) % cols)[md])) == 2  # v1's turn

@@ -99,8 +99,13 @@ def _columns(phi_eye: float, phi_mouth: float) -> np.ndarray:
     return np.concatenate([[-np.pi], -half[:0:-1], half])  # (C,): -pi, ..., 0 (at C // 2), ..., < pi
 
 
-def build_grid() -> Grid:
-    """The base grid (deterministic)."""
+def build_grid(mirrored_diagonals: bool = True) -> Grid:
+    """The base grid (deterministic).
+
+    mirrored_diagonals: the quads' diagonals mirror at the midline (v1; the faces are then
+    mirror images too, but smooth shading draws a line where the diagonals turn); False
+    gives every quad the same diagonal (the vertices are the same either way).
+    """
     front = meridians(np.zeros(1))
     front_y, front_arc, phi = front.points[0, :, 1], front.arc[0], front.phi
     rows, eye_row, mouth_row = _front_rows(front_y, front_arc, phi)
@@ -158,7 +163,7 @@ def build_grid() -> Grid:
         for j in range(cols):
             j2 = (j + 1) % cols
             a, b, c, d = below[i, j], below[i, j2], ids[i + 1, j], ids[i + 1, j2]
-            if j2 <= centre and j2 != 0:
+            if mirrored_diagonals and j2 <= centre and j2 != 0:
                 tris = ((a, c, d), (a, d, b))
             else:
                 tris = ((a, c, b), (b, c, d))

@@ -63,7 +63,7 @@ def smooth_eye_corners(basis: np.ndarray, r: Regions, h: HeadV2, steps: int = 12
     a = (np.abs(p[:, 0]) - L.EYE_X) / L.EYE_HALF_WIDTH
     near = np.hypot(np.abs(p[:, 0]) - L.EYE_X, p[:, 1] - L.EYE_Y) < 0.024
     region = np.flatnonzero(r.surface & near & (np.abs(a) > 0.5) & ~edge & (p[:, 2] > L.EYEBALL_Z - 0.01))
-    skin_faces = head.faces[np.all(h.mask("skin")[head.faces], axis=1)]
+    skin_faces = head.grid.faces  # the construction triangulation (mirrored diagonals)
     e = np.concatenate([skin_faces[:, [0, 1]], skin_faces[:, [1, 2]], skin_faces[:, [2, 0]]])
     e = np.unique(np.concatenate([e, e[:, ::-1]]), axis=0)
     adjacency = scipy.sparse.csr_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(len(p), len(p)))
@@ -86,7 +86,7 @@ def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
     basis = np.stack(stack, axis=2)  # (V, 3, 50)
     basis = smooth_eye_corners(basis, r, h)
     head = h.head
-    skin_faces = head.faces[np.all(h.mask("skin")[head.faces], axis=1)]
+    skin_faces = head.grid.faces
     lip_edges = np.zeros(len(r.p), bool)
     lip_edges[np.concatenate([head.mouth_upper, head.mouth_lower])] = True
     basis = smooth_midline(basis, r.p, neighbour_mean(skin_faces, len(r.p), head.grid), r.surface & ~lip_edges)

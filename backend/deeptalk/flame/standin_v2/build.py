@@ -22,7 +22,7 @@ from deeptalk.flame.smplx_folder import NEUTRAL_STEM, standin_landmarks, write_s
 from deeptalk.flame.standin.build import identity_basis, portable
 from deeptalk.flame.standin_v2.basis import expression_basis_v2
 from deeptalk.flame.standin_v2.head import build_head_v2
-from deeptalk.flame.standin_v2.masks import standin_masks_v2
+from deeptalk.flame.standin_v2.masks import brow_shape, standin_masks_v2
 from deeptalk.flame.standin_v2.rig import (jaw_correctives_v2, joint_regressor_v2, regions_v2,
                                            skinning_weights_v2)
 from deeptalk.paths import assets_dir
@@ -61,9 +61,17 @@ def build_standin_v2() -> FlameModel:
     return replace(model, **{name: portable(getattr(model, name)) for name in _FLOAT_FIELDS})
 
 
-def head_v2_keys() -> dict[str, np.ndarray]:
-    """The keys head v2's files carry beyond FLAME's."""
-    return {"basis_id": np.array(BASIS_ID, dtype=np.str_), "expression_names": np.array(NAMES_V2, dtype=np.str_)}
+BROW_SHAPE_KEY = "paint/brow_shape"  # (V, 2) float32: see `masks.brow_shape`
+NOT_SKIN = ("mouth_interior", "left_eyeball", "right_eyeball", "teeth", "gums", "tongue")
+
+
+def head_v2_keys(model: FlameModel) -> dict[str, np.ndarray]:
+    """The keys head v2's files carry beyond FLAME's: basis id, component names, the brows' shape."""
+    skin = np.ones(len(model.v_template), bool)
+    for name in NOT_SKIN:
+        skin[model.masks[name]] = False
+    return {"basis_id": np.array(BASIS_ID, dtype=np.str_), "expression_names": np.array(NAMES_V2, dtype=np.str_),
+            BROW_SHAPE_KEY: portable(brow_shape(model.v_template, skin), 5).astype(np.float32)}
 
 
 def _add_keys(path: Path, extra: dict[str, np.ndarray]) -> None:
@@ -87,7 +95,7 @@ def write_standin_v2(folder: str | os.PathLike[str] | None = None, *, model: Fla
         if pickle:
             write_smplx_folder(model, staged, ext="pkl")
         for name in (STANDIN_FILE, f"{NEUTRAL_STEM}.npz"):
-            _add_keys(staged / name, head_v2_keys())
+            _add_keys(staged / name, head_v2_keys(model))
         for item in sorted(staged.iterdir()):
             os.replace(item, folder / item.name)
     return folder

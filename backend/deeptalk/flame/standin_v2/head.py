@@ -1,7 +1,9 @@
 """Assemble head v2's rest geometry: skin on v1's grid, mouth bag, eyes with corneas, teeth, gums, tongue.
 
 `HeadV2.head` is a v1 `HeadGeometry` over all vertices (so v1's region fields and rig
-helpers apply to the skin); `HeadV2.part` says which piece each vertex belongs to.
+helpers apply to the skin); `HeadV2.part` says which piece each vertex belongs to. The skin's
+output faces give every quad the same diagonal; `head.grid.faces` keeps v1's mirrored ones,
+which the build's smoothing and joint placement are computed on.
 Deterministic and mirror-symmetric.
 """
 
@@ -63,7 +65,8 @@ def build_head_v2() -> HeadV2:
         lid_edge[ids] = True
     skin = relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces)
     bag = mouth_bag(skin, grid.mouth_upper, grid.mouth_lower, offset=n)
-    chunks, faces, labels = [skin, bag.vertices], [grid.faces, bag.faces], [np.zeros(n), np.ones(len(bag.vertices))]
+    skin_faces = build_grid(mirrored_diagonals=False).faces  # same vertices; no shading line down the midline
+    chunks, faces, labels = [skin, bag.vertices], [skin_faces, bag.faces], [np.zeros(n), np.ones(len(bag.vertices))]
     start = n + len(bag.vertices)
     eyeball_side, eye_polar, centres = [np.zeros(start)], [np.zeros(start)], []
     for side in (1.0, -1.0):

@@ -29,13 +29,29 @@ def lips_mask(r: Regions, h: HeadV2) -> np.ndarray:
     return skin | lining
 
 
+BROW_OFF = 99.0  # brow-shape distance written where there is no brow (front of the skin only has one)
+
+
+def brow_shape(p: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """(V, 2) per vertex: t along the nearer brow (0 inner end .. 1 tail) and the signed
+    distance from its centre line in half-thicknesses (|d| <= 1 inside); (t, BROW_OFF) off the skin.
+
+    Both vary smoothly, so a renderer interpolating them over triangles draws the brow's outline
+    at any mesh density (the add-on's skin material does), where a vertex mask is stair-stepped.
+    """
+    x, y = np.abs(p[:, 0]), p[:, 1]
+    t = (x - 0.010) / 0.042
+    tc = np.clip(t, 0, 1)
+    centre = L.BROW_Y - 0.0015 + 0.0045 * np.sin(np.pi * tc ** 0.8) - 0.004 * tc ** 2
+    thickness = 0.0046 * (1.0 - 0.5 * tc ** 1.5)
+    d = np.where(skin & (p[:, 2] > 0.04), (y - centre) / thickness, BROW_OFF)
+    return np.stack([t, d], axis=1)
+
+
 def brows_mask(r: Regions) -> np.ndarray:
     """(V,) bool: two arched brows above the eyes (skin vertices; they move with the brow components)."""
-    x, y = np.abs(r.p[:, 0]), r.p[:, 1]
-    t = (x - 0.010) / 0.042  # 0 at the inner end .. 1 at the tail
-    centre = L.BROW_Y - 0.0015 + 0.0045 * np.sin(np.pi * np.clip(t, 0, 1) ** 0.8) - 0.004 * np.clip(t, 0, 1) ** 2
-    thickness = 0.0046 * (1.0 - 0.5 * np.clip(t, 0, 1) ** 1.5)
-    return r.surface & (r.p[:, 2] > 0.04) & (t >= 0) & (t <= 1) & (np.abs(y - centre) <= thickness)
+    t, d = brow_shape(r.p, r.surface).T
+    return (t >= 0) & (t <= 1) & (np.abs(d) <= 1.0)
 
 
 def standin_masks_v2(r: Regions, h: HeadV2) -> dict[str, np.ndarray]:

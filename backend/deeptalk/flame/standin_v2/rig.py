@@ -57,7 +57,7 @@ def rounded_mouth_jaw(r: Regions, h: HeadV2, jaw: np.ndarray) -> np.ndarray:
     throat = (r.surface & (p[:, 1] < L.CHIN_Y + 0.012) & (p[:, 1] > L.THROAT_Y - 0.035) & (p[:, 2] > -0.015)
               & (np.abs(p[:, 0]) < 0.06))
     ids = np.flatnonzero(free | throat)
-    skin_faces = head.faces[np.all(h.mask("skin")[head.faces], axis=1)]
+    skin_faces = head.grid.faces
     rows = neighbour_mean(skin_faces, len(p), head.grid)[ids]
     for _ in range(SMOOTHING_STEPS):
         jaw[ids] = rows @ jaw
@@ -95,7 +95,7 @@ def skinning_weights_v2(r: Regions, h: HeadV2) -> np.ndarray:
 
 def joint_regressor_v2(r: Regions, h: HeadV2) -> np.ndarray:
     """(5, V): v1's regressor over the skin; eye joints are the mean of a symmetric ring pair."""
-    skin_faces = h.head.faces[np.all(h.mask("skin")[h.head.faces], axis=1)]
+    skin_faces = h.head.grid.faces  # the construction triangulation: joints as before the faces were re-cut
     reg = v1_rig.joint_regressor(r, skin_faces)
     for joint, ids in zip((3, 4), h.eye_centre_ids):
         reg[joint] = 0.0
