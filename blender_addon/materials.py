@@ -37,6 +37,7 @@ _MASKS = {
     "pupils": (("pupils",),),
     "cornea": (("cornea",),),
 }
+INSIDE_COLOR, INSIDE_GLOW = (0.50, 0.17, 0.16, 1.0), 0.22  # the inside of the head (back faces of the skin)
 SKIN_SCATTER_SCALE = 0.003  # metres: skin scatters light a few millimetres
 # masks painted as point attributes the skin material blends in (soft borders on coarse meshes)
 SKIN_PAINT = {"brows": ("deeptalk_brows", (0.09, 0.055, 0.035, 1.0)), "lips": ("deeptalk_lips", _LOOKS["lips"][0])}
@@ -210,18 +211,23 @@ def _clear_coat(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:
 
 
 def _dark_back_faces(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:
-    """Inside faces (seen through an open FLAME mouth or eye slit) shade as the dark mouth, not skin."""
+    """Inside faces (seen through an open FLAME mouth or the eye corners) shade as a dim, dark red.
+
+    No light reaches the inside of a closed head, so a lit material there renders black holes;
+    a faint glow of the mouth's colour reads as the mouth's and the eye corners' soft tissue.
+    """
     tree = material.node_tree
     output = next((n for n in tree.nodes if n.type == "OUTPUT_MATERIAL"), None)
     if output is None:
         return
     geometry = tree.nodes.new("ShaderNodeNewGeometry")
-    inside = tree.nodes.new("ShaderNodeBsdfDiffuse")
-    inside.inputs["Color"].default_value = _LOOKS["mouth"][0]
+    inside = tree.nodes.new("ShaderNodeEmission")
+    inside.inputs["Color"].default_value = INSIDE_COLOR
+    inside.inputs["Strength"].default_value = INSIDE_GLOW
     mix = tree.nodes.new("ShaderNodeMixShader")
     tree.links.new(geometry.outputs["Backfacing"], mix.inputs["Fac"])
     tree.links.new(bsdf.outputs["BSDF"], mix.inputs[1])
-    tree.links.new(inside.outputs["BSDF"], mix.inputs[2])
+    tree.links.new(inside.outputs["Emission"], mix.inputs[2])
     tree.links.new(mix.outputs["Shader"], output.inputs["Surface"])
 
 

@@ -1,0 +1,81 @@
+"""Face materials as rendered: head v2's brows show where their shape says, the inside of the head is not black."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpy
+from blender_addon import axes, flame_file, materials, rig as rig_mod
+from bpy_extras.object_utils import world_to_camera_view
+from mathutils import Vector
+
+HEAD_V2 = Path(__file__).resolve().parents[2] / "assets" / "flame" / "standin-v2" / "standin.npz"
+SIZE = 64
+
+
+@pytest.fixture()
+def head_v2():
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    model = flame_file.load_flame_npz(HEAD_V2)
+    rig = rig_mod.build_rig(model, name="Head", collection=bpy.context.scene.collection)
+    return model, rig
+
+
+def _render_front(tmp_path: Path) -> tuple[np.ndarray, object]:
+    """A small Cycles render of the upper face from the front: (H, W) luminance, camera."""
+    scene = bpy.context.scene
+    cam = bpy.data.objects.new("Cam", bpy.data.cameras.new("Cam"))
+    cam.data.type = "ORTHO"
+    cam.data.ortho_scale = 0.12
+    cam.location = (0.0, -0.6, 0.03)
+    cam.rotation_euler = (np.pi / 2, 0.0, 0.0)
+    scene.collection.objects.link(cam)
+    scene.camera = cam
+    sun = bpy.data.objects.new("Sun", bpy.data.lights.new("Sun", type="SUN"))
+    sun.data.energy = 3.0
+    sun.rotation_euler = (np.pi / 2, 0.0, 0.0)  # shining along +Y, onto the face
+    scene.collection.objects.link(sun)
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.cycles.samples = 4
+    scene.render.resolution_x = scene.render.resolution_y = SIZE
+    scene.render.resolution_percentage = 100
+    scene.render.filepath = str(tmp_path / "front.png")
+    bpy.ops.render.render(write_still=True)
+    image = bpy.data.images.load(str(tmp_path / "front.png"))
+    pixels = np.empty(SIZE * SIZE * 4, dtype=np.float32)
+    image.pixels.foreach_get(pixels)
+    rgba = pixels.reshape(SIZE, SIZE, 4)  # bottom row first
+    return rgba[..., :3] @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32), cam
+
+
+def _pixel(cam, flame_point) -> tuple[int, int]:
+    co = world_to_camera_view(bpy.context.scene, cam, Vector(axes.to_blender(np.asarray([flame_point]))[0]))
+    return int(co.y * SIZE), int(co.x * SIZE)  # (row from the bottom, column)
+
+
+def test_head_v2_brows_render_dark_where_their_shape_is(head_v2, tmp_path):
+    model, rig = head_v2
+    luminance, cam = _render_front(tmp_path)
+    t, d = model.brow_shape.T
+    skin = np.abs(d) < 90
+    core = np.flatnonzero(skin & (np.abs(d) < 0.3) & (np.abs(t - 0.5) < 0.15) & (model.v_template[:, 0] > 0))
+    above = np.flatnonzero(skin & (d > 4.0) & (d < 6.0) & (np.abs(t - 0.5) < 0.15) & (model.v_template[:, 0] > 0))
+    assert len(core) and len(above)
+    brow = np.mean([luminance[_pixel(cam, model.v_template[i])] for i in core])
+    forehead = np.mean([luminance[_pixel(cam, model.v_template[i])] for i in above])
+    assert brow < 0.6 * forehead, (brow, forehead)  # the brow is drawn, and dark
+
+
+def test_inside_of_the_head_glows_dim_red_instead_of_rendering_black(head_v2):
+    skin = bpy.data.materials["DEEPTalk skin"]
+    nodes = skin.node_tree.nodes
+    backfacing = next(n for n in nodes if n.type == "NEW_GEOMETRY").outputs["Backfacing"]
+    mix = backfacing.links[0].to_node
+    inside = mix.inputs[2].links[0].from_node
+    assert inside.type == "EMISSION"
+    assert tuple(inside.inputs["Color"].default_value) == pytest.approx(materials.INSIDE_COLOR)
+    assert 0.0 < inside.inputs["Strength"].default_value <= 0.5  # a glow, not a lamp
