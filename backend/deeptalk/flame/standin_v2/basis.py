@@ -9,7 +9,6 @@ moves only with its own components. The last four are small smooth detail shapes
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse
 
 from deeptalk.flame.semantics import EXPRESSION_DIM
 from deeptalk.flame.semantics_v2 import NAMES_V2
@@ -63,11 +62,7 @@ def smooth_eye_corners(basis: np.ndarray, r: Regions, h: HeadV2, steps: int = 12
     a = (np.abs(p[:, 0]) - L.EYE_X) / L.EYE_HALF_WIDTH
     near = np.hypot(np.abs(p[:, 0]) - L.EYE_X, p[:, 1] - L.EYE_Y) < 0.024
     region = np.flatnonzero(r.surface & near & (np.abs(a) > 0.5) & ~edge & (p[:, 2] > L.EYEBALL_Z - 0.01))
-    skin_faces = head.grid.faces  # the construction triangulation (mirrored diagonals)
-    e = np.concatenate([skin_faces[:, [0, 1]], skin_faces[:, [1, 2]], skin_faces[:, [2, 0]]])
-    e = np.unique(np.concatenate([e, e[:, ::-1]]), axis=0)
-    adjacency = scipy.sparse.csr_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(len(p), len(p)))
-    mean = scipy.sparse.diags(1.0 / np.maximum(np.asarray(adjacency.sum(axis=1)).ravel(), 1.0)) @ adjacency
+    mean = neighbour_mean(head.grid.faces, len(p))  # the construction triangulation, diagonals included
     rows = mean[region]
     flat = basis.reshape(len(p), -1).copy()
     for _ in range(steps):
