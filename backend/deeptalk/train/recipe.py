@@ -56,7 +56,7 @@ class RecipeConfig:
     device: str = "auto"
     steps_scale: float = 1.0
     budget_scale: float = 1.0
-    model_id: str = "deeptalk-default-v4"
+    model_id: str = "deeptalk-default-v5"
     generator_stage2_steps: int = 300
     batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
     budget_fer: float = 90.0
