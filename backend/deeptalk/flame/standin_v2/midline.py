@@ -2,9 +2,10 @@
 
 The stand-in's forms are written per side with |x| and sign(x); a form centred off the
 midline then has a kink at x = 0, which renders as a shading seam down the forehead,
-nose and chin. `soft_abs` is |x| rounded over a few millimetres; `smooth_midline` relaxes
-displacement fields in a band around the midline; `midline_kink` measures what is left
-(slope of the |x| term at the midline, per grid row). Pure numpy.
+nose and chin. Head v2's forms round |x| over SOFTNESS (`standin.face.soft_abs`);
+`smooth_midline` relaxes displacement fields in a band around the midline with the
+diagonal-free `neighbour_mean`; `midline_kink` measures what is left (slope of the |x| term
+at the midline, per grid row). numpy and scipy.sparse.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse
 
-from deeptalk.flame.standin.face import soft_abs  # noqa: F401  (the rounded |x| of head v2's forms)
 from deeptalk.flame.standin.grid import Grid
 
 SOFTNESS = 0.006  # head v2's forms round |x| over +-6 mm (`soft_abs`; v1 keeps the exact |x|)
