@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,8 +105,8 @@ def render_sheet(out: Path, head: Path, size: int, samples: int, columns: int = 
                     node.inputs["Subsurface Weight"].default_value = 0.0
     cam, centre = setup_scene(bpy, face, size, samples)
     tiles = []
-    frames = out.parent / f"{out.stem}_tiles"
-    frames.mkdir(parents=True, exist_ok=True)
+    scratch = tempfile.TemporaryDirectory(prefix="head_sheet_")  # tiles are read back, not kept beside the sheet
+    frames = Path(scratch.name)
     centre.z += height
     for index, (label, values, turn) in enumerate(TILES):
         if only and only not in label:
@@ -136,6 +137,7 @@ def render_sheet(out: Path, head: Path, size: int, samples: int, columns: int = 
     image.filepath_raw = str(out)
     image.file_format = "PNG"
     image.save()
+    scratch.cleanup()
     return out
 
 

@@ -17,7 +17,7 @@ from deeptalk.flame.standin.regions import Regions
 from deeptalk.flame.standin_v2.basis_mouth import lower_face_fields
 from deeptalk.flame.standin_v2.basis_upper import upper_face_fields
 from deeptalk.flame.standin_v2.head import HeadV2
-from deeptalk.flame.standin_v2.midline import neighbour_mean, smooth_midline
+from deeptalk.flame.standin_v2.midline import neighbour_mean, relax, smooth_midline
 
 DETAIL_SEED = 20262
 # how much each bag ring follows its lip-edge vertex, lip lining first, then toward the throat
@@ -63,11 +63,7 @@ def smooth_eye_corners(basis: np.ndarray, r: Regions, h: HeadV2, steps: int = 12
     near = np.hypot(np.abs(p[:, 0]) - L.EYE_X, p[:, 1] - L.EYE_Y) < 0.024
     region = np.flatnonzero(r.surface & near & (np.abs(a) > 0.5) & ~edge & (p[:, 2] > L.EYEBALL_Z - 0.01))
     mean = neighbour_mean(head.grid.faces, len(p))  # the construction triangulation, diagonals included
-    rows = mean[region]
-    flat = basis.reshape(len(p), -1).copy()
-    for _ in range(steps):
-        flat[region] = rows @ flat
-    return flat.reshape(basis.shape)
+    return relax(basis, mean, region, steps)
 
 
 def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:

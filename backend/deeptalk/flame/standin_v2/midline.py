@@ -69,16 +69,20 @@ def neighbour_mean(faces: np.ndarray, count: int, grid: Grid | None = None) -> s
     return scipy.sparse.diags(1.0 / np.maximum(np.asarray(adjacency.sum(axis=1)).ravel(), 1.0)) @ adjacency
 
 
-def smooth_midline(fields: np.ndarray, p: np.ndarray, mean: scipy.sparse.csr_matrix, movable: np.ndarray,
-                   band: float = BAND, steps: int = RELAX_STEPS) -> np.ndarray:
-    """Relax (V, ...) fields on `movable` vertices within `band` of the midline.
+def relax(fields: np.ndarray, mean: scipy.sparse.csr_matrix, region: np.ndarray, steps: int) -> np.ndarray:
+    """(V, ...) fields with the `region` vertices replaced `steps` times by `mean` of their neighbours.
 
-    Each step replaces a band vertex's value by `mean` (`neighbour_mean`) of its
-    neighbours; the band's edge holds the fields as they were, so the result blends in.
+    Vertices outside the region hold their values, so the result blends into them.
     """
-    region = np.flatnonzero(movable & (np.abs(p[:, 0]) < band))
     rows = mean[region]
-    flat = fields.reshape(len(p), -1).copy()
+    flat = fields.reshape(mean.shape[0], -1).copy()
     for _ in range(steps):
         flat[region] = rows @ flat
     return flat.reshape(fields.shape)
+
+
+def smooth_midline(fields: np.ndarray, p: np.ndarray, mean: scipy.sparse.csr_matrix, movable: np.ndarray,
+                   band: float = BAND, steps: int = RELAX_STEPS) -> np.ndarray:
+    """Relax (V, ...) fields on `movable` vertices within `band` of the midline (`relax` with `mean`,
+    a `neighbour_mean`)."""
+    return relax(fields, mean, np.flatnonzero(movable & (np.abs(p[:, 0]) < band)), steps)

@@ -17,7 +17,7 @@ from deeptalk.flame.standin import rig as v1_rig
 from deeptalk.flame.standin.face import smoothstep
 from deeptalk.flame.standin.regions import Regions, build_regions
 from deeptalk.flame.standin_v2.head import HeadV2
-from deeptalk.flame.standin_v2.midline import SOFTNESS, neighbour_mean
+from deeptalk.flame.standin_v2.midline import SOFTNESS, neighbour_mean, relax
 
 NECK_JOINT = 1
 
@@ -57,11 +57,7 @@ def rounded_mouth_jaw(r: Regions, h: HeadV2, jaw: np.ndarray) -> np.ndarray:
     throat = (r.surface & (p[:, 1] < L.CHIN_Y + 0.012) & (p[:, 1] > L.THROAT_Y - 0.035) & (p[:, 2] > -0.015)
               & (np.abs(p[:, 0]) < 0.06))
     ids = np.flatnonzero(free | throat)
-    skin_faces = head.grid.faces
-    rows = neighbour_mean(skin_faces, len(p), head.grid)[ids]
-    for _ in range(SMOOTHING_STEPS):
-        jaw[ids] = rows @ jaw
-    return jaw
+    return relax(jaw, neighbour_mean(head.grid.faces, len(p), head.grid), ids, SMOOTHING_STEPS)
 
 
 def skinning_weights_v2(r: Regions, h: HeadV2) -> np.ndarray:
