@@ -2,8 +2,9 @@
 
 `HeadV2.head` is a v1 `HeadGeometry` over all vertices (so v1's region fields and rig
 helpers apply to the skin); `HeadV2.part` says which piece each vertex belongs to. The skin's
-output faces give every quad the same diagonal; `head.grid.faces` keeps v1's mirrored ones,
-which the build's smoothing and joint placement are computed on.
+output faces give every quad the same diagonal and close each eye slit's last span before its
+corners (`eye_corner_faces`); `head.grid.faces` keeps v1's mirrored ones, which the build's
+smoothing and joint placement are computed on.
 Deterministic and mirror-symmetric.
 """
 
@@ -51,6 +52,23 @@ def relax_jaw_angle(skin: np.ndarray, faces: np.ndarray, steps: int = 25) -> np.
     return out
 
 
+def eye_corner_faces(faces: np.ndarray, upper: tuple[np.ndarray, ...], lower: tuple[np.ndarray, ...]) -> np.ndarray:
+    """(4 * eyes, 3) triangles closing each eye slit's last span before its corner, wound like the skin.
+
+    The slit corners lie beyond the eyeball's silhouette (13.5 mm from the eye centre, the ball's
+    radius is 12.2 mm), so the open span between a corner and its neighbouring lid vertices
+    looked into the head; skin over it ends the visible opening on the ball.
+    """
+    directed = {(int(a), int(b)) for f in faces for a, b in ((f[0], f[1]), (f[1], f[2]), (f[2], f[0]))}
+    out = []
+    for up, low in zip(upper, lower):
+        for corner, a, b in ((up[0], up[1], low[1]), (up[-1], up[-2], low[-2])):
+            # the skin face on the upper lid holds the edge corner -> a or a -> corner; ours runs the other way
+            out.append((int(a), int(corner), int(b)) if (int(corner), int(a)) in directed
+                       else (int(corner), int(a), int(b)))
+    return np.array(out, np.int64)
+
+
 def build_head_v2() -> HeadV2:
     """The rest-pose head v2 (about 10,000 vertices)."""
     grid = build_grid()
@@ -65,7 +83,9 @@ def build_head_v2() -> HeadV2:
         lid_edge[ids] = True
     skin = relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces)
     bag = mouth_bag(skin, grid.mouth_upper, grid.mouth_lower, offset=n)
-    skin_faces = build_grid(mirrored_diagonals=False).faces  # same vertices; no shading line down the midline
+    output_faces = build_grid(mirrored_diagonals=False).faces  # no shading line down the midline
+    skin_faces = np.concatenate([output_faces,
+                                 eye_corner_faces(output_faces, grid.eye_upper, grid.eye_lower)])
     chunks, faces, labels = [skin, bag.vertices], [skin_faces, bag.faces], [np.zeros(n), np.ones(len(bag.vertices))]
     start = n + len(bag.vertices)
     eyeball_side, eye_polar, centres = [np.zeros(start)], [np.zeros(start)], []
