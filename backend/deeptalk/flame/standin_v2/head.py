@@ -16,16 +16,18 @@ import numpy as np
 
 from deeptalk.flame.standin import layout as L
 from deeptalk.flame.standin.face import mouth_envelope
-from deeptalk.flame.standin.grid import build_grid
+from deeptalk.flame.standin.grid import Grid, build_grid
 from deeptalk.flame.standin.head import HeadGeometry, mirror_map
 from deeptalk.flame.standin_v2.bag import mouth_bag
 from deeptalk.flame.standin_v2.eyes import eye
-from deeptalk.flame.standin_v2.features import apply_features_v2
+from deeptalk.flame.standin_v2.features import COLLAR_TOP_Y, apply_features_v2
+from deeptalk.flame.standin_v2.midline import neighbour_mean, relax
 from deeptalk.flame.standin_v2.mouth import gum, teeth_row, tongue
 
 PARTS: tuple[str, ...] = ("skin", "bag", "eyeball", "cornea", "teeth_upper", "teeth_lower", "gums_upper",
                           "gums_lower", "tongue")
 PART = {name: i for i, name in enumerate(PARTS)}
+COLLAR_RELAX_STEPS = 3  # more rounds the flat base into a sack
 
 
 @dataclass(frozen=True)
@@ -40,9 +42,9 @@ class HeadV2:
 
 
 def relax_jaw_angle(skin: np.ndarray, faces: np.ndarray, steps: int = 25) -> np.ndarray:
-    """Smooth the skin under the angle of the jaw, where v1's grid rows fold over each other."""
+    """Smooth the skin around the angle of the jaw, where v1's grid rows fold over each other (up to the ear lobe)."""
     x, y, z = np.abs(skin[:, 0]), skin[:, 1], skin[:, 2]
-    region = np.flatnonzero((x > 0.025) & (x < 0.065) & (y > -0.112) & (y < -0.07) & (z > -0.01) & (z < 0.065))
+    region = np.flatnonzero((x > 0.025) & (x < 0.07) & (y > -0.112) & (y < -0.045) & (z > -0.01) & (z < 0.065))
     edges = np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]])
     edges = np.unique(np.concatenate([edges, edges[:, ::-1]]), axis=0)
     starts = np.searchsorted(edges[:, 0], np.arange(len(skin) + 1))
@@ -50,6 +52,16 @@ def relax_jaw_angle(skin: np.ndarray, faces: np.ndarray, steps: int = 25) -> np.
     for _ in range(steps):
         out[region] = np.array([out[edges[starts[i]:starts[i + 1], 1]].mean(axis=0) for i in region])
     return out
+
+
+def relax_collar(skin: np.ndarray, grid: Grid, steps: int = COLLAR_RELAX_STEPS) -> np.ndarray:
+    """Smooth the collar's flare, whose grid columns pleated at the base of the neck.
+
+    Without the quads' diagonals: on the mirrored grid a midline vertex has both on the row
+    above, which would lift the midline and crease it.
+    """
+    mean = neighbour_mean(grid.faces, len(skin), grid)
+    return relax(skin, mean, np.flatnonzero(skin[:, 1] < COLLAR_TOP_Y), steps)
 
 
 def eye_corner_faces(faces: np.ndarray, upper: tuple[np.ndarray, ...], lower: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -81,7 +93,7 @@ def build_head_v2() -> HeadV2:
     lid_edge = np.zeros(n, bool)
     for ids in (*grid.eye_upper, *grid.eye_lower):
         lid_edge[ids] = True
-    skin = relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces)
+    skin = relax_collar(relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces), grid)
     bag = mouth_bag(skin, grid.mouth_upper, grid.mouth_lower, offset=n)
     output_faces = build_grid(mirrored_diagonals=False).faces  # no shading line down the midline
     skin_faces = np.concatenate([output_faces,
