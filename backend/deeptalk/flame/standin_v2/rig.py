@@ -32,6 +32,7 @@ def regions_v2(h: HeadV2) -> Regions:
 
 LINING_FOLLOW = (1.0, 1.0, 0.5)  # how much the first bag rings take their lip vertex's jaw weight
 SMOOTHING_STEPS = 30
+OPENING_PROFILE = 0.75  # open mouth height along it ~ (1 - t^2) ** this (t: 0 middle, 1 corner); 0.3 was a box
 
 
 def rounded_mouth_jaw(r: Regions, h: HeadV2, jaw: np.ndarray) -> np.ndarray:
@@ -45,7 +46,7 @@ def rounded_mouth_jaw(r: Regions, h: HeadV2, jaw: np.ndarray) -> np.ndarray:
     lips = r.surface & (np.abs(p[:, 0]) < L.MOUTH_HALF_WIDTH + 0.002) & (np.abs(r.dy) < 0.022) & (p[:, 2] > 0.07)
     jaw[lips] = (r.dy[lips] < 0).astype(float)  # full lips (v2's protrude past v1's pivot line): by side
     t = np.clip(np.abs(p[:, 0]) / L.MOUTH_HALF_WIDTH, 0.0, 1.0)
-    share = 0.5 * np.sqrt(np.clip(1.0 - t ** 2, 0.0, 1.0)) ** 0.6
+    share = 0.5 * np.clip(1.0 - t ** 2, 0.0, 1.0) ** OPENING_PROFILE
     edge = head.lip_side != 0
     jaw[edge] = np.where(head.lip_side[edge] < 0, 0.5 + share[edge], 0.5 - share[edge])
     corners = np.array([head.mouth_upper[0], head.mouth_upper[-1]])
