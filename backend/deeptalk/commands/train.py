@@ -37,7 +37,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--work", type=Path, default=Path("runs/default"), help="recipe work folder (all)")
     parser.add_argument("--preset", default="default", choices=("tiny", "default", "paper"), help="(all)")
     parser.add_argument("--profile", default="default", choices=("tiny", "default"), help="corpus (all)")
-    parser.add_argument("--budget-scale", type=float, default=1.0, help="scale stage time budgets (all)")
+    parser.add_argument("--budget-scale", type=float, default=0.0,
+                        help="also stop each stage at its time budget x this (all; 0 = fixed steps only)")
     parser.add_argument("--steps-scale", type=float, default=1.0, help="scale stage step counts (all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.set_defaults(func=run)

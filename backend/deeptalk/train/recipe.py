@@ -44,19 +44,36 @@ from deeptalk.train.train_vqvae import VqvaeTrainConfig, train_vqvae
 
 log = logging.getLogger(__name__)
 
+# steps per stage of the default recipe; seconds per step measured on one pinned core of a 2-core
+# AMD EPYC (`OMP_NUM_THREADS=1 taskset -c 0 deeptalk train all --steps-scale 0.01`): FER 0.38,
+# lip-reader 0.15, DEE ~1.0, TH-VQVAE 0.36, generator 0.67 (validation included)
+STEPS_FER = 250
+STEPS_LIPREADER = 1250
+STEPS_DEE = 1400
+STEPS_THVQVAE = 3300
+STEPS_GENERATOR_STAGE1 = 3200
+
 
 @dataclass(frozen=True)
 class RecipeConfig:
-    """`preset` sizes the networks; `steps_scale` shrinks every stage's step count (tests use
-    ~0.01); `budget_scale` scales the per-stage time budgets (seconds on 2 CPU cores; 0 = none)."""
+    """`preset` sizes the networks; every stage runs a fixed number of steps (`steps_*`, sized so
+    the default recipe takes about 85 min on 2 CPU cores), so the same command gives the same model
+    however busy the machine is; `steps_scale` shrinks them all (tests use ~0.002).
+    `budget_scale` > 0 also stops each stage at its time budget (`budget_*` seconds x scale): a cap
+    for slow machines that makes the result depend on the machine's speed; 0 (default) = no cap."""
 
     preset: str = "default"
     corpus_profile: str = "default"
     seed: int = 0
     device: str = "auto"
     steps_scale: float = 1.0
-    budget_scale: float = 1.0
+    budget_scale: float = 0.0
     model_id: str = "deeptalk-default-v5"
+    steps_fer: int = STEPS_FER
+    steps_lipreader: int = STEPS_LIPREADER
+    steps_dee: int = STEPS_DEE
+    steps_thvqvae: int = STEPS_THVQVAE
+    steps_generator_stage1: int = STEPS_GENERATOR_STAGE1
     generator_stage2_steps: int = 300
     batch_scale: float = 1.0  # scales every stage's batch size (tests use small batches)
     budget_fer: float = 90.0
@@ -135,21 +152,21 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     fer_cfg = FerTrainConfig(model=sizes.fer, device=dev)
     fer_cfg = replace(fer_cfg, clips_per_batch=batch(fer_cfg.clips_per_batch))
     fer = stage("fer", FerClassifier, FerConfig, lambda out: train_fer(
-        replace(fer_cfg, loop=_scaled(fer_cfg.loop, s, seconds=b(config.budget_fer))), train, val, out))
+        replace(fer_cfg, loop=_scaled(fer_cfg.loop, s, config.steps_fer, seconds=b(config.budget_fer))), train, val, out))
     lip_cfg = LipReaderTrainConfig(model=sizes.lipreader, device=dev)
     lip_cfg = replace(lip_cfg, batch_size=batch(lip_cfg.batch_size))
     lipreader = stage("lipreader", MotionLipReader, LipReaderConfig, lambda out: train_lipreader(
-        replace(lip_cfg, loop=_scaled(lip_cfg.loop, s, seconds=b(config.budget_lipreader))), train, val, out))
+        replace(lip_cfg, loop=_scaled(lip_cfg.loop, s, config.steps_lipreader, seconds=b(config.budget_lipreader))), train, val, out))
     dee_cfg = DeeTrainConfig(model=sizes.dee, device=dev)
     dee_cfg = replace(dee_cfg, batch_size=batch(dee_cfg.batch_size))
     dee = stage("dee", DEE, DeeConfig, lambda out: train_dee(
-        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, seconds=b(config.budget_dee))), fer, train, val, out))
+        replace(dee_cfg, loop=_scaled(dee_cfg.loop, s, config.steps_dee, seconds=b(config.budget_dee))), fer, train, val, out))
     # the prior keeps most carefully what the lip-reader reads (the lip components and the jaw)
     vq_cfg = VqvaeTrainConfig(model=sizes.thvqvae, device=dev, parameter_channels=sizes.lipreader.read_channels,
                               flame=flame)
     vq_cfg = replace(vq_cfg, batch_size=batch(vq_cfg.batch_size))
     prior = stage("thvqvae", ThVqvae, ThVqvaeConfig, lambda out: train_vqvae(
-        replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, seconds=b(config.budget_thvqvae))), train, val, out))
+        replace(vq_cfg, loop=_scaled(vq_cfg.loop, s, config.steps_thvqvae, seconds=b(config.budget_thvqvae))), train, val, out))
     prototypes = build_prototypes(dee, train)
     if config.steer_max_cosine is not None:
         prototypes = replace(prototypes, steer=separated_steering(prototypes.mean, config.steer_max_cosine))
@@ -159,7 +176,7 @@ def run_recipe(config: RecipeConfig, work_dir: Path, model_out: Path) -> Path:
     gen_cfg = replace(gen_cfg, batch_size=batch(gen_cfg.batch_size))
     frozen = dict(dee=dee, prior=prior, lipreader=lipreader, prototypes=prototypes, train=train, val=val)
     stage1 = stage("generator_stage1", Generator, GeneratorConfig, lambda out: train_generator(
-        replace(gen_cfg, loop=_scaled(gen_cfg.loop, s, seconds=b(config.budget_generator_stage1))), out=out, **frozen))
+        replace(gen_cfg, loop=_scaled(gen_cfg.loop, s, config.steps_generator_stage1, seconds=b(config.budget_generator_stage1))), out=out, **frozen))
     stage2_loop = replace(gen_cfg.loop, lr=gen_cfg.loop.lr / 5, warmup_steps=0)
     generator = stage("generator_stage2", Generator, GeneratorConfig, lambda out: train_generator(
         replace(gen_cfg, stage=2, loop=_scaled(stage2_loop, s, config.generator_stage2_steps,
