@@ -77,9 +77,13 @@ def render(model_dir: Path, figures: dict[str, float], notes: str, corpus: str =
         lines += [notes.strip(), ""]
     if info.get("stage_seconds"):
         lines += [f"Stage seconds of the last recipe run: {info['stage_seconds']}.", ""]
+    steps = {k.removeprefix("steps_"): v for k, v in recipe.items() if k.startswith("steps_") and k != "steps_scale"}
+    if steps:
+        lines += [f"Stage steps (x{recipe.get('steps_scale', 1)}): {steps}, generator stage 2 "
+                  f"{recipe.get('generator_stage2_steps')}.", ""]
     budgets = {k.removeprefix("budget_"): v for k, v in recipe.items() if k.startswith("budget_") and k != "budget_scale"}
-    if budgets:
-        lines += [f"Stage budgets (seconds, x{recipe.get('budget_scale', 1)}): {budgets}.", ""]
+    if budgets and recipe.get("budget_scale", 1):  # recipes before v5 stopped each stage at its time budget
+        lines += [f"Stage time budgets (seconds, x{recipe.get('budget_scale', 1)}): {budgets}.", ""]
     clips = int(figures.get("clips", 200))  # the figures say how many test clips they were measured on
     lines += [f"## Held-out figures (`{EVAL_COMMAND.format(model='assets/models/default', corpus=corpus, clips=clips)}`)", "",
               "| figure | value | target | met |", "|---|---|---|---|"]

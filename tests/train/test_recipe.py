@@ -73,3 +73,22 @@ def test_single_stage_cli_takes_a_json_config(tiny_corpus, tmp_path):
     rows = list(csv.DictReader((out / "log.csv").open()))
     assert rows[-1]["step"] == "3" and (out / "fer.pt").exists()
     assert json.loads((out / "config.json").read_text())["loop"]["steps"] == 3
+
+
+def test_the_recipe_runs_fixed_steps_so_one_command_gives_one_model(tiny_corpus, tmp_path):
+    """No time budget by default: two runs of the same recipe write the same weights, however
+    long each stage took (the default recipe of v4 stopped each stage at a time budget)."""
+    assert RecipeConfig().budget_scale == 0.0
+    weights = []
+    for name in ("a", "b"):
+        work = tmp_path / name
+        work.mkdir()
+        shutil.copytree(tiny_corpus, work / "corpus")
+        model_dir = run_recipe(TINY, work, tmp_path / f"model_{name}")
+        weights.append(torch.load(model_dir / "generator.pt", weights_only=True)["state_dict"])
+        steps = [list(csv.DictReader((work / stage / "log.csv").open()))[-1]["step"] for stage in ("dee", "thvqvae")]
+        assert steps == [str(max(2, round(TINY.steps_dee * TINY.steps_scale))),
+                         str(max(2, round(TINY.steps_thvqvae * TINY.steps_scale)))]
+    assert weights[0].keys() == weights[1].keys()
+    for key in weights[0]:
+        assert torch.equal(weights[0][key], weights[1][key]), key
