@@ -1,7 +1,8 @@
 """The official-mode switches leave the committed default model alone: its outputs equal those
 recorded when the model was committed (`data/default_model_outputs_before_official.npz`: first
-written by the commit before the switches existed, re-recorded with the same call when the
-default model v3 replaced v1, and again for v4). Bit-identical on the machine that wrote it; on
+written by the commit before the switches existed, re-recorded with the same call whenever the
+default model is replaced: `python -m tests.official.default_outputs`). Bit-identical on the
+machine that wrote it; on
 another CPU the float32 kernels differ in the last bits (seen: 2.0e-6 on a Sapphire Rapids Xeon),
 so the tolerance is 2e-5, far below what any change of behaviour gives (>= 1e-3). On an AMD EPYC the
 first four frames of expression channels 0 and 8 differ by up to 1.9e-4 (every other value within
@@ -13,8 +14,7 @@ import numpy as np
 
 from deeptalk.model_dir import load_inference_models
 from deeptalk.paths import default_model_dir
-from deeptalk.pipeline import Pipeline, PipelineConfig
-from tests.official.official_files import DATA
+from tests.official.default_outputs import RECORDING, default_model_outputs
 
 
 def test_default_model_outputs_unchanged(one_torch_thread):
@@ -22,12 +22,8 @@ def test_default_model_outputs_unchanged(one_torch_thread):
     assert models.manifest.flame_basis == "standin-v2"  # the default speaks head v2's basis
     gen, dee = models.generator.config, models.dee.config
     assert not gen.period_units and dee.audio_input_projection and not dee.clip_after_encoding
-    t = np.arange(16000 * 3, dtype=np.float32) / 16000
-    wave = (0.2 * np.sin(2 * np.pi * 150 * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 2.5 * t))
-            + 0.05 * np.sin(2 * np.pi * 900 * t)).astype(np.float32)
-    pipe = Pipeline.load(default_model_dir(), device="cpu", config=PipelineConfig(window_frames=40, overlap_frames=8))
-    result = pipe.animate(wave, alpha=0.5, temperature_top=0.3, seed=3, takes=2, emotion="happy", emotion_weight=0.5)
-    with np.load(DATA / "default_model_outputs_before_official.npz") as before:
+    result = default_model_outputs()
+    with np.load(RECORDING) as before:
         difference = np.abs(result.motion - before["motion"])
         assert difference.max() < 5e-4 and (difference > 2e-5).mean() <= 0.005, difference.max()
         np.testing.assert_allclose(result.emotion_mean, before["emotion_mean"], rtol=0, atol=2e-5)
