@@ -21,6 +21,7 @@ from deeptalk.flame.semantics_v2 import BASIS_ID, NAMES_V2
 from deeptalk.flame.smplx_folder import NEUTRAL_STEM, standin_landmarks, write_smplx_folder
 from deeptalk.flame.standin.build import identity_basis, portable
 from deeptalk.flame.standin_v2.basis import expression_basis_v2
+from deeptalk.flame.standin_v2.cranium import round_cranium
 from deeptalk.flame.standin_v2.head import build_head_v2
 from deeptalk.flame.standin_v2.masks import brow_shape, standin_masks_v2
 from deeptalk.flame.standin_v2.rig import (jaw_correctives_v2, joint_regressor_v2, regions_v2,
@@ -50,8 +51,9 @@ def build_standin_v2() -> FlameModel:
     parts = h.mask("teeth_upper", "teeth_lower", "gums_upper", "gums_lower", "tongue")
     shapedirs[parts] = 0.0
     shapedirs[parts, :, 0] = 0.04 * r.p[parts]  # the mouth parts scale with the head, nothing else
+    # the dome is widened last: the basis, weights, joints and masks are those of the face it leaves alone
     model = FlameModel(
-        v_template=h.head.vertices, f=h.head.faces, shapedirs=shapedirs, exprdirs=exprdirs,
+        v_template=round_cranium(h.head.vertices, h.mask("skin")), f=h.head.faces, shapedirs=shapedirs, exprdirs=exprdirs,
         posedirs=jaw_correctives_v2(r, weights), J_regressor=joint_regressor_v2(r, h), weights=weights,
         kintree_table=np.array([JOINT_PARENTS, range(len(JOINT_PARENTS))]), masks=standin_masks_v2(r, h),
         source=SOURCE, masks_source="standin-v2 (built with the head)",
