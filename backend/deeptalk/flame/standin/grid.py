@@ -31,6 +31,19 @@ LID_ROWS = 4  # rows above / below the eye slit that make room for the opening
 
 
 @dataclass(frozen=True)
+class LidShape:
+    """The eye opening across the slit, a in [-1, 1] from the inner to the outer corner: each lid's
+    height goes as (1 - b^2)^exponent with b = a warped so that lid's extreme sits at its `peak`."""
+
+    exponent: float = 0.75
+    upper_peak: float = 0.0
+    lower_peak: float = 0.0
+
+
+V1_LIDS = LidShape()  # v1: one profile for both lids, flat-topped (0.75)
+
+
+@dataclass(frozen=True)
 class Grid:
     """Base surface vertices and faces with the bookkeeping later stages need."""
 
@@ -45,11 +58,20 @@ class Grid:
     eye_lower: tuple[np.ndarray, np.ndarray]  # lower-lid edge ids (corners shared)
     mouth_row: int
     eye_row: int
+    lids: LidShape = V1_LIDS
 
 
-def lid_profile(a: np.ndarray) -> np.ndarray:
-    """Opening shape across the eye, a in [-1, 1] corner to corner (0 outside)."""
-    return np.clip(1.0 - a * a, 0.0, None) ** 0.75
+
+def lid_profile(a: np.ndarray, exponent: float = V1_LIDS.exponent, peak: float = 0.0) -> np.ndarray:
+    """Opening shape across the eye, a in [-1, 1] corner to corner (0 outside), 1 at a = peak."""
+    a = np.clip(a, -1.0, 1.0)
+    b = (a - peak) / (1.0 - peak * a)  # -1 -> -1, peak -> 0, 1 -> 1
+    return np.clip(1.0 - b * b, 0.0, None) ** exponent
+
+
+def lid_profiles(a: np.ndarray, lids: LidShape) -> tuple[np.ndarray, np.ndarray]:
+    """(upper, lower) opening shapes at a."""
+    return lid_profile(a, lids.exponent, lids.upper_peak), lid_profile(a, lids.exponent, lids.lower_peak)
 
 
 def eye_coordinate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,17 +80,18 @@ def eye_coordinate(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.abs(x) - L.EYE_X) / L.EYE_HALF_WIDTH, side
 
 
-def target_height(base_y: np.ndarray, k: np.ndarray, x: np.ndarray, lower_copy: bool = False) -> np.ndarray:
+def target_height(base_y: np.ndarray, k: np.ndarray, x: np.ndarray, lower_copy: bool = False,
+                  lids: LidShape = V1_LIDS) -> np.ndarray:
     """Row height in the face band with the eye opening carved in.
 
     k: signed row distance from the eye slit (negative above). `lower_copy` selects the
     lower lid edge of the slit row itself.
     """
     a, _ = eye_coordinate(x)
-    p = lid_profile(a)
+    upper, lower = lid_profiles(a, lids)
     fade = np.clip(1.0 - np.abs(k) / (LID_ROWS + 1.0), 0.0, None)
     up = np.where(k < 0, 1.0, 0.0) + np.where(k == 0, 0.0 if lower_copy else 1.0, 0.0)
-    return base_y + p * fade * (up * L.UPPER_LID_OPEN - (1.0 - up) * L.LOWER_LID_OPEN)
+    return base_y + fade * (up * upper * L.UPPER_LID_OPEN - (1.0 - up) * lower * L.LOWER_LID_OPEN)
 
 
 def _front_rows(front_y: np.ndarray, front_arc: np.ndarray, phi: np.ndarray) -> tuple[np.ndarray, int, int]:
@@ -99,12 +122,13 @@ def _columns(phi_eye: float, phi_mouth: float) -> np.ndarray:
     return np.concatenate([[-np.pi], -half[:0:-1], half])  # (C,): -pi, ..., 0 (at C // 2), ..., < pi
 
 
-def build_grid(mirrored_diagonals: bool = True) -> Grid:
+def build_grid(mirrored_diagonals: bool = True, lids: LidShape = V1_LIDS) -> Grid:
     """The base grid (deterministic).
 
     mirrored_diagonals: the quads' diagonals mirror at the midline (v1; the faces are then
     mirror images too, but smooth shading draws a line where the diagonals turn); False
     gives every quad the same diagonal (the vertices are the same either way).
+    lids: the eye opening's shape.
     """
     front = meridians(np.zeros(1))
     front_y, front_arc, phi = front.points[0, :, 1], front.arc[0], front.phi
@@ -128,7 +152,7 @@ def build_grid(mirrored_diagonals: bool = True) -> Grid:
         weight = frontness[j] * band[i]
         if not weight.any():
             return points
-        target = target_height(row_y[i], i - eye_row, points[:, 0], lower_copy)
+        target = target_height(row_y[i], i - eye_row, points[:, 0], lower_copy, lids)
         ys = np.minimum.accumulate(table.points[j, lo:hi, 1])
         warped_phi = np.interp(-target, -ys, phi[lo:hi])
         blended = ring_phi + weight * (warped_phi - ring_phi)
@@ -173,7 +197,7 @@ def build_grid(mirrored_diagonals: bool = True) -> Grid:
         vertices=vertices, faces=np.array(faces, np.int64), row=np.array(row_of), col=np.array(col_of),
         theta=theta, mouth_upper=ids[mouth_row, mouth_cols], mouth_lower=below[mouth_row, mouth_cols],
         eye_upper=(ids[eye_row, eye_l], ids[eye_row, eye_r]), eye_lower=(below[eye_row, eye_l], below[eye_row, eye_r]),
-        mouth_row=mouth_row, eye_row=eye_row,
+        mouth_row=mouth_row, eye_row=eye_row, lids=lids,
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from deeptalk.flame.standin import layout as L
 from deeptalk.flame.standin.face import bump, lid_cover, mouth_envelope, smoothstep
-from deeptalk.flame.standin.grid import LID_ROWS, eye_coordinate, lid_profile
+from deeptalk.flame.standin.grid import LID_ROWS, eye_coordinate, lid_profiles
 from deeptalk.flame.standin.head import HeadGeometry
 
 
@@ -46,11 +46,12 @@ def build_regions(head: HeadGeometry) -> Regions:
     for ids in head.eye_lower:
         lower_copy[ids[1:-1]] = True
     a, eye_side = eye_coordinate(x)
-    fade = np.clip(1.0 - np.abs(k) / (LID_ROWS + 1.0), 0.0, None) * lid_profile(a)
+    fade = np.clip(1.0 - np.abs(k) / (LID_ROWS + 1.0), 0.0, None)
+    upper_shape, lower_shape = lid_profiles(a, grid.lids)
     front = surface & (z > L.EYEBALL_Z - 0.02)
     in_grid = np.arange(len(p)) < n
-    upper_lid = np.where(front & in_grid & ((k < 0) | ((k == 0) & ~lower_copy)), fade, 0.0)
-    lower_lid = np.where(front & in_grid & ((k > 0) | ((k == 0) & lower_copy)), fade, 0.0)
+    upper_lid = np.where(front & in_grid & ((k < 0) | ((k == 0) & ~lower_copy)), fade * upper_shape, 0.0)
+    lower_lid = np.where(front & in_grid & ((k > 0) | ((k == 0) & lower_copy)), fade * lower_shape, 0.0)
     r = np.hypot(np.abs(x) - L.EYE_X, y - L.EYE_Y)
     footprint = (1.0 - smoothstep((r - 0.011) / 0.007)) * front
     expressive = smoothstep((0.066 - np.abs(x)) / 0.012) * smoothstep((z - 0.01) / 0.02) * surface

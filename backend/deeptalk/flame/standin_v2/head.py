@@ -18,6 +18,7 @@ from deeptalk.flame.standin import layout as L
 from deeptalk.flame.standin.face import mouth_envelope
 from deeptalk.flame.standin.grid import Grid, build_grid
 from deeptalk.flame.standin.head import HeadGeometry, mirror_map
+from deeptalk.flame.standin_v2 import layout as V
 from deeptalk.flame.standin_v2.bag import mouth_bag
 from deeptalk.flame.standin_v2.eyes import eye
 from deeptalk.flame.standin_v2.features import COLLAR_TOP_Y, apply_features_v2
@@ -83,7 +84,7 @@ def eye_corner_faces(faces: np.ndarray, upper: tuple[np.ndarray, ...], lower: tu
 
 def build_head_v2() -> HeadV2:
     """The rest-pose head v2 (about 10,000 vertices)."""
-    grid = build_grid()
+    grid = build_grid(lids=V.LIDS)
     base = grid.vertices.copy()
     n = len(base)
     lip_side = np.zeros(n)
@@ -95,7 +96,7 @@ def build_head_v2() -> HeadV2:
         lid_edge[ids] = True
     skin = relax_collar(relax_jaw_angle(apply_features_v2(base, lip_side, lid_edge), grid.faces), grid)
     bag = mouth_bag(skin, grid.mouth_upper, grid.mouth_lower, offset=n)
-    output_faces = build_grid(mirrored_diagonals=False).faces  # no shading line down the midline
+    output_faces = build_grid(mirrored_diagonals=False, lids=V.LIDS).faces  # no shading line down the midline
     skin_faces = np.concatenate([output_faces,
                                  eye_corner_faces(output_faces, grid.eye_upper, grid.eye_lower)])
     chunks, faces, labels = [skin, bag.vertices], [skin_faces, bag.faces], [np.zeros(n), np.ones(len(bag.vertices))]

@@ -2,11 +2,12 @@
 
 Head v2 keeps v1's grid and large forms (`standin.layout`), so eyes, mouth line and joints
 sit where they did; these constants place the new parts: the mouth bag, the dental
-arches, gums, tongue and the eye's iris and cornea.
+arches, gums, tongue, the eye's iris and cornea, and shape the eye opening.
 """
 
 from __future__ import annotations
 
+from deeptalk.flame.standin.grid import LidShape
 from deeptalk.flame.standin.layout import MOUTH_Y  # noqa: F401  (re-exported for the mouth parts)
 
 # dental arch: z(x) = ARCH_FRONT_Z - ARCH_DEPTH * (x / ARCH_HALF_WIDTH) ** 2 for |x| <= ARCH_HALF_WIDTH
@@ -32,3 +33,7 @@ PUPIL_ANGLE = 0.22
 IRIS_RECESS = 0.0006  # the iris lies this much inside the eyeball sphere
 CORNEA_ANGLE = 0.58
 CORNEA_RISE = 0.0006  # dome height over the sphere at the axis (clears the closed lids)
+
+# eye opening: an almond, the upper lid highest a little toward the nose, the lower lowest
+# a little toward the ear (v1's opening is flat-topped with the same height at both: a box)
+LIDS = LidShape(exponent=1.6, upper_peak=-0.12, lower_peak=0.22)
