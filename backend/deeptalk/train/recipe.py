@@ -57,7 +57,7 @@ STEPS_GENERATOR_STAGE1 = 3200
 @dataclass(frozen=True)
 class RecipeConfig:
     """`preset` sizes the networks; every stage runs a fixed number of steps (`steps_*`, sized so
-    the default recipe takes about 85 min on 2 CPU cores), so the same command gives the same model
+    the default recipe takes about 90 min on 2 CPU cores), so the same command gives the same model
     however busy the machine is; `steps_scale` shrinks them all (tests use ~0.002).
     `budget_scale` > 0 also stops each stage at its time budget (`budget_*` seconds x scale): a cap
     for slow machines that makes the result depend on the machine's speed; 0 (default) = no cap."""
