@@ -211,21 +211,28 @@ def _clear_coat(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:
 
 
 def _dark_back_faces(material: bpy.types.Material, bsdf: bpy.types.Node) -> None:
-    """Inside faces (seen through an open FLAME mouth or the eye corners) shade as a dim, dark red.
+    """Inside faces seen by the camera (through an open FLAME mouth) shade as a dim, dark red.
 
     No light reaches the inside of a closed head, so a lit material there renders black holes;
-    a faint glow of the mouth's colour reads as the mouth's and the eye corners' soft tissue.
+    a faint glow of the mouth's colour reads as the mouth's soft tissue. Only camera rays see
+    the glow: a bounce ray that slips under a tightly creased surface (a closed lid over the
+    transparent cornea) would otherwise carry it out as a red spot on the skin.
     """
     tree = material.node_tree
     output = next((n for n in tree.nodes if n.type == "OUTPUT_MATERIAL"), None)
     if output is None:
         return
     geometry = tree.nodes.new("ShaderNodeNewGeometry")
+    light_path = tree.nodes.new("ShaderNodeLightPath")
+    seen = tree.nodes.new("ShaderNodeMath")
+    seen.operation = "MULTIPLY"
+    tree.links.new(geometry.outputs["Backfacing"], seen.inputs[0])
+    tree.links.new(light_path.outputs["Is Camera Ray"], seen.inputs[1])
     inside = tree.nodes.new("ShaderNodeEmission")
     inside.inputs["Color"].default_value = INSIDE_COLOR
     inside.inputs["Strength"].default_value = INSIDE_GLOW
     mix = tree.nodes.new("ShaderNodeMixShader")
-    tree.links.new(geometry.outputs["Backfacing"], mix.inputs["Fac"])
+    tree.links.new(seen.outputs["Value"], mix.inputs["Fac"])
     tree.links.new(bsdf.outputs["BSDF"], mix.inputs[1])
     tree.links.new(inside.outputs["Emission"], mix.inputs[2])
     tree.links.new(mix.outputs["Shader"], output.inputs["Surface"])

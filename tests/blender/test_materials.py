@@ -74,7 +74,10 @@ def test_inside_of_the_head_glows_dim_red_instead_of_rendering_black(head_v2):
     skin = bpy.data.materials["DEEPTalk skin"]
     nodes = skin.node_tree.nodes
     backfacing = next(n for n in nodes if n.type == "NEW_GEOMETRY").outputs["Backfacing"]
-    mix = backfacing.links[0].to_node
+    seen = backfacing.links[0].to_node  # back face x camera ray: bounces never carry the glow out
+    assert seen.type == "MATH" and seen.operation == "MULTIPLY"
+    assert {link.from_socket.name for s in seen.inputs for link in s.links} == {"Backfacing", "Is Camera Ray"}
+    mix = seen.outputs["Value"].links[0].to_node
     inside = mix.inputs[2].links[0].from_node
     assert inside.type == "EMISSION"
     assert tuple(inside.inputs["Color"].default_value) == pytest.approx(materials.INSIDE_COLOR)

@@ -42,14 +42,42 @@ def details(r: Regions, count: int) -> list[np.ndarray]:
 
 
 def lids_meet(field: np.ndarray, p: np.ndarray, upper: np.ndarray, lower: np.ndarray,
-              gap: float = 0.00002) -> np.ndarray:
-    """A blink field whose closed lid edges meet column by column (the upper edge `gap` above the lower)."""
+              forward: float = 0.00008) -> np.ndarray:
+    """A blink field whose closed lid edges meet column by column, the upper edge `forward` in front.
+
+    Edges at one height leave no slit through which the eyeball (and, through the transparent
+    cornea, the inside of the head) would show; a lower edge above the upper one would fold the
+    lids into each other at the corners.
+    """
     field = field.copy()
     up, low = upper[1:-1], lower[1:-1]  # corners are shared
     closed_up, closed_low = p[up] + field[up], p[low] + field[low]
     meet = 0.5 * (closed_up + closed_low)
-    field[up, 1:] = meet[:, 1:] + [gap, 0.0] - p[up, 1:]
-    field[low, 1:] = meet[:, 1:] - [gap, 0.0] - p[low, 1:]
+    field[up, 1:] = meet[:, 1:] + [0.0, forward] - p[up, 1:]
+    field[low, 1:] = meet[:, 1:] - p[low, 1:]
+    return field
+
+
+def lift_lid_groove(field: np.ndarray, p: np.ndarray, faces: np.ndarray, upper: np.ndarray, lower: np.ndarray,
+                    depth: float = 0.0015, most: float = 0.004) -> np.ndarray:
+    """Bring the closed lids' meeting line forward where it sinks into a pit.
+
+    Near the inner corner the open lid edges lie deep in the socket (the canthus funnels back to
+    the eyeball), so lids that meet there leave a pit that renders as a dark spot. Each column of
+    the meeting line comes forward to `depth` behind the mean of its closed neighbour rows, by at
+    most `most` (so a wide-open blink of -0.2 keeps the edge off the eyeball).
+    """
+    field = field.copy()
+    edge = np.zeros(len(p), bool)
+    edge[upper] = edge[lower] = True
+    closed = p + field
+    for up, low in zip(upper[1:-1], lower[1:-1]):
+        around = np.unique(faces[np.any((faces == up) | (faces == low), axis=1)])
+        around = around[~edge[around]]
+        if around.size == 0:
+            continue
+        lift = np.clip(closed[around, 2].mean() - depth - max(closed[up, 2], closed[low, 2]), 0.0, most)
+        field[[up, low], 2] += lift
     return field
 
 
@@ -83,7 +111,9 @@ def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
     basis = smooth_midline(basis, r.p, neighbour_mean(skin_faces, len(r.p), head.grid), r.surface & ~lip_edges)
     for name, eye in (("blink_L", 0), ("blink_R", 1)):
         k = NAMES_V2.index(name)
-        basis[:, :, k] = lids_meet(basis[:, :, k], r.p, h.head.eye_upper[eye], h.head.eye_lower[eye])
+        upper, lower = np.asarray(h.head.eye_upper[eye]), np.asarray(h.head.eye_lower[eye])
+        met = lids_meet(basis[:, :, k], r.p, upper, lower)
+        basis[:, :, k] = lift_lid_groove(met, r.p, skin_faces, upper, lower)
     tongue = h.mask("tongue")
     basis[~tongue] *= r.expressive[~tongue, None, None]
     bag = np.flatnonzero(head.cavity & (head.cavity_follows >= 0))
