@@ -40,7 +40,9 @@ _MASKS = {
 INSIDE_COLOR, INSIDE_GLOW = (0.50, 0.17, 0.16, 1.0), 0.22  # the inside of the head (back faces of the skin)
 SKIN_SCATTER_SCALE = 0.003  # metres: skin scatters light a few millimetres
 # masks painted as point attributes the skin material blends in (soft borders on coarse meshes)
-SKIN_PAINT = {"brows": ("deeptalk_brows", (0.09, 0.055, 0.035, 1.0)), "lips": ("deeptalk_lips", _LOOKS["lips"][0])}
+SKIN_PAINT = {"brows": ("deeptalk_brows", (0.09, 0.055, 0.035, 1.0)), "lips": ("deeptalk_lips", _LOOKS["lips"][0]),
+              # the upper lid's margin: a lash line that frames the open eye and marks the closed one
+              "eyelid_upper_edge": ("deeptalk_lashes", (0.05, 0.035, 0.03, 1.0))}
 # head v2's brow coordinates (t along the brow, d across it in half-thicknesses, 1 = present) as a
 # point attribute: the skin material draws the brow's outline from them inside each triangle
 BROW_SHAPE_ATTRIBUTE = "deeptalk_brow_shape"
