@@ -2,7 +2,7 @@
 """Project entry point: set up the environment, run the demo or the tests, build the extension zip.
 
     python3 build_addon.py demo    # set up .venv, animate a sample line on the embedded default
-    python3 build_addon.py test    # set up .venv, run the whole test suite, then the Blender matrix
+    python3 build_addon.py test    # set up .venv, run the whole test suite and, beside it, the Blender matrix
     python3 build_addon.py matrix  # only the Blender matrix (bpy 4.2 / 4.5 LTS, and 5.2 LTS with python3.13)
     python3 build_addon.py build   # (default) write dist/deeptalk-<version>.zip for Blender
     python3 build_addon.py setup   # only create/refresh .venv
@@ -13,6 +13,7 @@ Standard library only, so it runs with any Python 3.11 before anything is instal
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import hashlib
 import os
 import shutil
@@ -113,25 +114,32 @@ def cmd_setup(_: argparse.Namespace) -> int:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    """The whole suite in `.venv` (Blender 5.0), then the Blender matrix (other releases).
+    """The whole suite in `.venv` (Blender 5.0) and, at the same time, the Blender matrix (other releases).
 
-    With extra pytest arguments only the main run happens (a quick local re-run).
+    pytest runs on one core, so the matrix runs beside it (its output in `.venvs/logs/`) instead of
+    after it. With extra pytest arguments only the main run happens (a quick local re-run).
     """
     ensure_apt_packages()
     python = ensure_venv()
-    say("running the test suite")
     pytest_args = args.pytest_args or []
     started = time.monotonic()
+    matrix = None
+    if not pytest_args:
+        say("running the test suite and, beside it, the Blender matrix")
+        matrix = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        matrix_result = matrix.submit(blender_matrix.run_matrix, [], log_dir=blender_matrix.ENVS / "logs")
+    else:
+        say("running the test suite")
     result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
                             cwd=ROOT)
     say(f"main suite (bpy {blender_matrix.MAIN_BLENDER.bpy}): exit {result.returncode} in "
         f"{time.monotonic() - started:.0f} s")
-    if pytest_args:
+    if matrix is None:
         return result.returncode
-    matrix_started = time.monotonic()
-    matrix = blender_matrix.run_matrix()
-    say(f"Blender matrix added {time.monotonic() - matrix_started:.0f} s")
-    return result.returncode or matrix
+    matrix_code = matrix_result.result()
+    matrix.shutdown()
+    say(f"main suite and Blender matrix done in {time.monotonic() - started:.0f} s")
+    return result.returncode or matrix_code
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:

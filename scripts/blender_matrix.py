@@ -1,7 +1,7 @@
 """The Blender version matrix: the add-on's Blender-facing tests on every supported bpy.
 
-`python3 build_addon.py test` runs the whole suite in `.venv` (bpy 5.0.1 beside torch),
-then this matrix: each other Blender release in its own cached environment
+`python3 build_addon.py test` runs the whole suite in `.venv` (bpy 5.0.1 beside torch)
+and, beside it on the other core, this matrix (the main suite runs on one core): each other Blender release in its own cached environment
 `.venvs/bpy-<version>/` (bpy + numpy + the few test tools; no torch: the add-on never
 imports it, and the tests reach the backend through `.venv`'s Python as a subprocess,
 exactly like Blender does). Blender 5.1+ runs Python 3.13 (the bpy 5.2 wheel is
@@ -141,8 +141,9 @@ def ensure_env(target: BlenderTarget, interpreter: str) -> Path:
     return python
 
 
-def run_target(target: BlenderTarget, pytest_args: list[str]) -> MatrixResult:
-    """Set up `target`'s environment and run the Blender-facing tests in it."""
+def run_target(target: BlenderTarget, pytest_args: list[str], log: Path | None = None) -> MatrixResult:
+    """Set up `target`'s environment and run the Blender-facing tests in it; with `log`, pytest's
+    output goes to that file (its tail is printed when the run fails)."""
     started = time.monotonic()
     interpreter, why = find_interpreter(target.python)
     if interpreter is None:
@@ -151,21 +152,33 @@ def run_target(target: BlenderTarget, pytest_args: list[str]) -> MatrixResult:
         python = ensure_env(target, interpreter)
     except (subprocess.CalledProcessError, OSError) as exc:
         return MatrixResult(target, "FAILED", time.monotonic() - started, f"setting up its environment failed: {exc}")
-    say(f"Blender {target.label} (bpy {target.bpy}, Python {target.python}): running {' '.join(TEST_PATHS)}")
+    say(f"Blender {target.label} (bpy {target.bpy}, Python {target.python}): running {' '.join(TEST_PATHS)}"
+        + (f" (output in {log})" if log else ""))
     with tempfile.TemporaryDirectory(prefix=f"deeptalk-bpy-{target.bpy}-") as user:
         # the backend runs in `.venv` (found beside the add-on in a checkout, as in the main suite)
         env = {**os.environ, "BLENDER_USER_RESOURCES": user}
-        proc = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *TEST_PATHS,
-                               *pytest_args], cwd=ROOT, env=env)
+        command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *TEST_PATHS, *pytest_args]
+        if log is None:
+            proc = subprocess.run(command, cwd=ROOT, env=env)
+        else:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("w", encoding="utf-8") as out:
+                proc = subprocess.run(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            if proc.returncode != 0:
+                tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-80:]
+                say(f"Blender {target.label} failed; the last lines of {log}:\n" + "\n".join(tail))
     status = "passed" if proc.returncode == 0 else "FAILED"
     return MatrixResult(target, status, time.monotonic() - started,
                         "" if proc.returncode == 0 else f"pytest exit {proc.returncode}")
 
 
-def run_matrix(pytest_args: list[str] | None = None, targets: tuple[BlenderTarget, ...] = MATRIX) -> int:
-    """Run every target; print one line each; 0 when none failed (unavailable ones don't fail)."""
-    results = [run_target(target, list(pytest_args or [])) for target in targets]
-    say("Blender matrix (the main suite above ran on bpy "
+def run_matrix(pytest_args: list[str] | None = None, targets: tuple[BlenderTarget, ...] = MATRIX,
+               log_dir: Path | None = None) -> int:
+    """Run every target; print one line each; 0 when none failed (unavailable ones don't fail).
+    With `log_dir`, each target's pytest output goes to `log_dir/bpy-<version>.log`."""
+    results = [run_target(target, list(pytest_args or []),
+                          None if log_dir is None else log_dir / f"bpy-{target.bpy}.log") for target in targets]
+    say("Blender matrix (the main suite ran on bpy "
         f"{MAIN_BLENDER.bpy} = Blender {MAIN_BLENDER.label}):")
     for result in results:
         line = f"  Blender {result.target.label:8} bpy {result.target.bpy:7} Python {result.target.python}: "
