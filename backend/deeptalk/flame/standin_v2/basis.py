@@ -65,7 +65,7 @@ def lift_lid_groove(field: np.ndarray, p: np.ndarray, faces: np.ndarray, upper: 
     Near the inner corner the open lid edges lie deep in the socket (the canthus funnels back to
     the eyeball), so lids that meet there leave a pit that renders as a dark spot. Each column of
     the meeting line comes forward to `depth` behind the mean of its closed neighbour rows, by at
-    most `most` (so a wide-open blink of -0.2 keeps the edge off the eyeball).
+    most `most` (more folds the lids into each other).
     """
     field = field.copy()
     edge = np.zeros(len(p), bool)
@@ -78,6 +78,18 @@ def lift_lid_groove(field: np.ndarray, p: np.ndarray, faces: np.ndarray, upper: 
             continue
         lift = np.clip(closed[around, 2].mean() - depth - max(closed[up, 2], closed[low, 2]), 0.0, most)
         field[[up, low], 2] += lift
+    return field
+
+
+def bulge_over_cornea(field: np.ndarray, bulge: float = 0.001) -> np.ndarray:
+    """Bring the closing lid forward in proportion to how far it travels down, by `bulge` at the most.
+
+    A linear blink moves each vertex on a straight line; without this, halfway down the upper lid's
+    edge passes through the cornea's bulge. A closed lid bulges over the cornea anyway.
+    """
+    field = field.copy()
+    travel = np.abs(field[:, 1])
+    field[:, 2] += bulge * travel / max(float(travel.max()), 1e-12)
     return field
 
 
@@ -112,7 +124,7 @@ def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
     for name, eye in (("blink_L", 0), ("blink_R", 1)):
         k = NAMES_V2.index(name)
         upper, lower = np.asarray(h.head.eye_upper[eye]), np.asarray(h.head.eye_lower[eye])
-        met = lids_meet(basis[:, :, k], r.p, upper, lower)
+        met = lids_meet(bulge_over_cornea(basis[:, :, k]), r.p, upper, lower)
         basis[:, :, k] = lift_lid_groove(met, r.p, skin_faces, upper, lower)
     tongue = h.mask("tongue")
     basis[~tongue] *= r.expressive[~tongue, None, None]
