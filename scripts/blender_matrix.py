@@ -1,10 +1,10 @@
 """The Blender version matrix: the add-on's Blender-facing tests on every supported bpy.
 
 `python3 build_addon.py test` runs the whole suite in `.venv` (bpy 5.0.1 beside torch)
-and, beside it on the other core, this matrix (the main suite runs on one core): each other Blender release in its own cached environment
-`.venvs/bpy-<version>/` (bpy + numpy + the few test tools; no torch: the add-on never
-imports it, and the tests reach the backend through `.venv`'s Python as a subprocess,
-exactly like Blender does). Blender 5.1+ runs Python 3.13 (the bpy 5.2 wheel is
+and, on the other core at the same time (the main suite keeps to one), this matrix: each
+other Blender release in its own cached environment `.venvs/bpy-<version>/` (bpy + numpy +
+the few test tools; no torch: the add-on never imports it, and the tests reach the backend
+through `.venv`'s Python as a subprocess, exactly like Blender does). Blender 5.1+ runs Python 3.13 (the bpy 5.2 wheel is
 cp313-only); that entry runs where a working `python3.13` exists (or
 `DEEPTALK_PYTHON313` names one) and says so clearly when not.
 

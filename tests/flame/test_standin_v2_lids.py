@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from deeptalk.flame.layer import FlameLayer
-from deeptalk.flame.semantics import EXPRESSION_DIM
 from deeptalk.flame.semantics_v2 import BLINK_V2, COMPONENTS_V2
 from deeptalk.flame.standin.layout import EYE_X, EYE_Y, EYEBALL_Z
 from deeptalk.flame.standin_v2 import standin_v2_model
