@@ -46,3 +46,15 @@ def test_animate_reports_errors_with_codes(tiny_model_dir: Path, tmp_path: Path,
     (tmp_path / "x.wav").write_bytes(b"RIFF")
     assert main(["animate", str(tmp_path / "x.wav"), "--model-dir", str(tmp_path / "none"), "--no-progress"]) == 2
     assert "manifest.json is missing" in capsys.readouterr().err
+
+
+def test_an_unknown_emotion_is_refused_before_the_weights_load(tiny_model_dir: Path, speech_wav: Path,
+                                                               tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    out = tmp_path / "line.npz"
+    with caplog.at_level("INFO", logger="deeptalk.pipeline"):
+        code = main(["animate", str(speech_wav), "-o", str(out), "--model-dir", str(tiny_model_dir),
+                     "--device", "cpu", "--no-progress", "--emotion", "excited"])
+    assert code == 1 and not out.exists()
+    assert "invalid_argument: unknown emotion 'excited'; this model knows neutral" in capsys.readouterr().err
+    assert not any("loaded model" in record.getMessage() for record in caplog.records)

@@ -43,6 +43,7 @@ def test_animate_reference_cli(converted_official, golden_inputs, golden_outputs
                              capture_output=True, text=True, timeout=600)
     assert refused.returncode != 0 and "no emotion prototypes" in refused.stderr
     assert "--prototype-clips" in refused.stderr and not (tmp_path / "x.npz").exists()
+    assert "loaded model" not in refused.stderr  # refused from the manifest, before ~1 GB of weights load
 
 
 def test_prototypes_from_labelled_clips(converted_official, golden_inputs, tmp_path):

@@ -78,7 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from deeptalk.jobs import JobError, check_request_paths, run_animate
+    from deeptalk.jobs import JobError, check_request_paths, run_animate, validate_request
     from deeptalk.protocol import AnimateRequest
     from deeptalk.safe_write import OutputError, check_path_text
 
@@ -99,8 +99,11 @@ def run(args: argparse.Namespace) -> int:
     if not found:
         print(f"deeptalk animate: file_not_found: no audio file at {audio}{why}; check the path", file=sys.stderr)
         return 1
-    try:  # before the model loads: a refused output path costs no wait
+    try:  # before the model loads: a refused output path or emotion costs no wait
         check_request_paths(request, output)
+        emotions = _manifest_emotions(args)
+        if emotions is not None:
+            validate_request(request, emotions=emotions, output_path=output)
     except JobError as exc:
         print(f"deeptalk animate: {exc.code.value}: {exc.message}", file=sys.stderr)
         return 1
@@ -136,6 +139,18 @@ def default_output(audio: Path) -> Path:
     if audio.suffix.lower() == ".npz":
         return audio.with_name(audio.stem + ".motion.npz")
     return audio.with_suffix(".npz")
+
+
+def _manifest_emotions(args: argparse.Namespace) -> list[str] | None:
+    """The emotion names an override may use, read from the manifest alone (no weights: a converted
+    official model is ~1 GB); None when the manifest cannot be read (the load then says why)."""
+    from deeptalk.model_dir import ModelDirError, read_manifest
+
+    try:
+        manifest = read_manifest((args.model_dir or default_model_dir()).expanduser())
+    except (ModelDirError, OSError):
+        return None
+    return list(manifest.emotions) if manifest.prototypes is not None else []
 
 
 def _load_pipeline(args: argparse.Namespace) -> Any:
