@@ -18,15 +18,19 @@ OPEN_UP, OPEN_DOWN = L.UPPER_LID_OPEN, L.LOWER_LID_OPEN
 
 
 def brow_down(r: Regions, side: float) -> np.ndarray:
-    """Brow pulled down and toward the midline, most at its inner end (corrugator and procerus)."""
-    w = brow_field(r, 0.018, 0.026) * half(r, side)
-    return _vec(w, -0.0036 * np.sign(r.p[:, 0]), -0.0060, 0.0016)
+    """Brow pulled down and toward the midline, far more at its inner end than at its tail, so
+    the brows slant into the V of a scowl (corrugator), and the skin between them bunches
+    forward and down (procerus). A field even along the brow only flattens its arch."""
+    w = brow_field(r, 0.010, 0.019) * half(r, side)
+    glabella = bump(r.p[:, 0], r.p[:, 1], 0.0, L.BROW_Y - 0.004, 0.010, 0.011) * r.surface * half(r, side)
+    return _vec(w, -0.0042 * np.sign(r.p[:, 0]), -0.0078, 0.0022) + _vec(glabella, 0.0, -0.0025, 0.0020)
 
 
 def brow_inner_up(r: Regions, side: float) -> np.ndarray:
-    """Inner end of the brow up, tilting the brow (frontalis, medial part)."""
+    """Inner end of the brow up, tilting the brow (frontalis, medial part); 8.5 mm, so sadness's
+    oblique brow (with a third of `brow_down` against it) still lifts its inner end ~6 mm."""
     w = brow_field(r, 0.009, 0.015) * half(r, side)
-    return _vec(w, 0.0, 0.0075, 0.0)
+    return _vec(w, 0.0, 0.0085, 0.0)
 
 
 def brow_outer_up(r: Regions, side: float) -> np.ndarray:
