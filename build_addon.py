@@ -113,18 +113,11 @@ def cmd_setup(_: argparse.Namespace) -> int:
     return 0
 
 
-def test_workers() -> int:
-    """pytest-xdist workers for the main suite: one per core, at most 4 (each builds the session
-    fixtures once more; more workers than cores only queue)."""
-    return max(1, min(os.cpu_count() or 1, 4))
-
-
 def cmd_test(args: argparse.Namespace) -> int:
     """The whole suite in `.venv` (Blender 5.0) and, at the same time, the Blender matrix (other releases).
 
-    The suite runs on `test_workers()` pytest-xdist workers, each test module on one worker
-    (`tests/conftest.py` groups them), and the matrix beside it (its output in `.venvs/logs/`).
-    With extra pytest arguments only the main run happens, in one process (a quick local re-run).
+    pytest runs on one core, so the matrix runs beside it (its output in `.venvs/logs/`) instead of
+    after it. With extra pytest arguments only the main run happens (a quick local re-run).
     """
     ensure_apt_packages()
     python = ensure_venv()
@@ -137,8 +130,7 @@ def cmd_test(args: argparse.Namespace) -> int:
         matrix_result = matrix.submit(blender_matrix.run_matrix, [], log_dir=blender_matrix.ENVS / "logs")
     else:
         say("running the test suite")
-    parallel = [] if pytest_args else ["-n", str(test_workers()), "--dist", "loadgroup"]
-    result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *parallel, *pytest_args],
+    result = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args],
                             cwd=ROOT)
     say(f"main suite (bpy {blender_matrix.MAIN_BLENDER.bpy}): exit {result.returncode} in "
         f"{time.monotonic() - started:.0f} s")

@@ -90,12 +90,3 @@ def make_dataset(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup` (what `build_addon.py test` runs) each test module goes
-    to one worker, so its module fixtures are built once, and the official-checkpoint tests share
-    one worker, so the ~1.8 GB official files are regenerated once."""
-    for item in items:
-        module = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group("official" if module.startswith("tests/official/") else module))
