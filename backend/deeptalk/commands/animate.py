@@ -100,9 +100,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"deeptalk animate: file_not_found: no audio file at {audio}{why}; check the path", file=sys.stderr)
         return 1
     try:  # before the model loads: a refused output path or emotion costs no wait
-        check_request_paths(request, output)
         emotions = _manifest_emotions(args)
-        if emotions is not None:
+        if emotions is None:
+            check_request_paths(request, output)
+        else:  # the paths and the emotion name
             validate_request(request, emotions=emotions, output_path=output)
     except JobError as exc:
         print(f"deeptalk animate: {exc.code.value}: {exc.message}", file=sys.stderr)
