@@ -76,7 +76,8 @@ def test_alpha_zero_and_zero_temperatures_give_identical_takes(pipeline):
     assert np.allclose(other_seed.motion[0], result.motion[0], atol=1e-5)
 
 
-@pytest.mark.parametrize("knobs", [dict(alpha=2.0), dict(temperature_top=1.0), dict(temperature_bottom=1.0)])
+# an untrained DEE's sigma is ~0.03: alpha 4 moves the vector enough to change an argmax code
+@pytest.mark.parametrize("knobs", [dict(alpha=4.0), dict(temperature_top=1.0), dict(temperature_bottom=1.0)])
 def test_any_randomness_gives_different_takes(pipeline, knobs):
     result = pipeline.animate(speech_like(3.0, seed=2), takes=2, seed=0, **knobs)
     assert not np.array_equal(result.motion[0], result.motion[1])

@@ -41,6 +41,19 @@ def mel_filterbank(n_mels: int = N_MELS, n_fft: int = WINDOW, sample_rate: int =
     return torch.clamp(torch.minimum(rising, falling), min=0.0).float()  # (n_mels, F)
 
 
+def log_mel_frames(samples: int) -> int:
+    """Frames of `log_mel_spectrogram` for `samples` samples (no centring; at least 1)."""
+    return max(1, (samples - WINDOW) // HOP + 1)
+
+
+def log_mel_spectrogram(wave: torch.Tensor, filters: torch.Tensor, window: torch.Tensor) -> torch.Tensor:
+    """(B, S >= WINDOW) 16 kHz -> (B, 80, log_mel_frames(S)) log10 mel power, roughly in [-6, 3]."""
+    spec = torch.stft(wave.float(), n_fft=WINDOW, hop_length=HOP, window=window, center=False,
+                      return_complex=True)  # (B, 201, T)
+    mel = filters @ spec.abs().pow(2)  # (B, 80, T)
+    return torch.log(mel + 1e-6) / math.log(10.0)
+
+
 class LogMelFeatures(nn.Module):
     """(B, S) 16 kHz -> (B, channels, frames at 100 Hz)."""
 
@@ -57,11 +70,7 @@ class LogMelFeatures(nn.Module):
         self.act = nn.GELU()
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        spec = torch.stft(wave.float(), n_fft=WINDOW, hop_length=HOP, window=self.window, center=False,
-                          return_complex=True)  # (B, 201, T)
-        mel = self.filters @ spec.abs().pow(2)  # (B, 80, T)
-        logmel = torch.log(mel + 1e-6) / math.log(10.0)  # (B, 80, T) roughly in [-6, 3]
-        return self.act(self.conv(logmel))  # (B, channels, T)
+        return self.act(self.conv(log_mel_spectrogram(wave, self.filters, self.window)))  # (B, channels, T)
 
     def _freeze_parameters(self) -> None:  # the name HF's feature encoders use
         self.requires_grad_(False)
