@@ -40,6 +40,9 @@ APT_PACKAGES = (
     ("festvox-kallpc16k", "/usr/share/festival/voices/english/kal_diphone/festvox/kal_diphone.scm"),
     ("festvox-kdlpc16k", "/usr/share/festival/voices/english/ked_diphone/festvox/ked_diphone.scm"),
     ("festvox-us-slt-hts", "/usr/share/festival/voices/us/cmu_us_slt_arctic_hts/festvox/cmu_us_slt_arctic_hts.scm"),
+    # Italian diphone voices (female lp, male pc): other timbres and another language's prosody
+    ("festvox-italp16k", "/usr/share/festival/voices/italian/lp_diphone/festvox/lp_diphone.scm"),
+    ("festvox-itapc16k", "/usr/share/festival/voices/italian/pc_diphone/festvox/pc_diphone.scm"),
     ("flite", "flite"),
 )
 # both stand-in heads: v2 is the default (the embedded model's basis); v1 stays for rigs and models made

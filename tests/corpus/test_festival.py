@@ -7,6 +7,7 @@ import pytest
 
 from deeptalk.corpus.cmu_phones import CMU_TO_ESPEAK
 from deeptalk.corpus.festival import synthesize
+from deeptalk.corpus.italian_phones import ITALIAN_TO_ESPEAK
 from deeptalk.corpus.phonemes import Prosody
 from deeptalk.corpus.visemes import PHONEME_VISEMES, SILENCE, phoneme_visemes
 
@@ -86,3 +87,31 @@ def test_deterministic_and_errors() -> None:
         synthesize("hi", voice="kal diphone)")
     with pytest.raises(RuntimeError, match="festival has no voice .no_such_voice."):
         synthesize("hi", voice="no_such_voice")
+
+
+ITALIAN = "Mamma mia, il bambino ha portato un vaso di fiori blu sul ponte."
+
+
+@pytest.mark.parametrize("voice", ("lp_diphone", "pc_diphone"))
+def test_italian_voices_speak_italian_with_aligned_italian_phones(voice: str) -> None:
+    synth = synthesize(ITALIAN, voice=voice)
+    spans = synth.phonemes
+    speech = [p for p in spans if p.phoneme != "_"]
+    assert len(speech) > 30 and synth.sample_rate == 16000
+    assert all(a.end_s <= b.start_s + 1e-9 and a.start_s < a.end_s for a, b in zip(spans, spans[1:]))
+    start, end = voiced_region(synth.samples, synth.sample_rate)
+    assert abs(speech[0].start_s - start) < 0.08 and abs(speech[-1].end_s - end) < 0.15
+    assert [p.phoneme for p in speech[:5]] == ["m", "a", "m", "m", "a"]  # "Mamma": a geminate is two m
+    assert {p.phoneme for p in spans} <= set(ITALIAN_TO_ESPEAK.values())
+    assert [p.word for p in speech][-1] == len(ITALIAN.split()) - 1
+
+
+@pytest.mark.parametrize("voice", ("lp_diphone", "pc_diphone"))
+def test_italian_voices_follow_rate_pitch_and_range(voice: str) -> None:
+    base = synthesize(ITALIAN, voice=voice)
+    slow = synthesize(ITALIAN, voice=voice, prosody=Prosody(rate_wpm=110))
+    high = synthesize(ITALIAN, voice=voice, prosody=Prosody(pitch=80))
+    low = synthesize(ITALIAN, voice=voice, prosody=Prosody(pitch=20))
+    assert slow.duration_s > 1.3 * base.duration_s
+    f0 = median_f0(base.samples, base.sample_rate)
+    assert median_f0(high.samples, high.sample_rate) > 1.25 * f0 > 1.25 ** 2 * median_f0(low.samples, low.sample_rate)

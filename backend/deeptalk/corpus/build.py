@@ -24,6 +24,7 @@ from tqdm import tqdm
 from deeptalk.audio import write_wav
 from deeptalk.corpus.emotion_styles import EMOTION_INDEX, EMOTIONS
 from deeptalk.corpus.sentences import generate_sentences
+from deeptalk.corpus.sentences_it import generate_italian_sentences
 from deeptalk.corpus.tts import ClipSpec, RenderConfig, render_clip
 from deeptalk.corpus.voices import DEFAULT_SPLIT, ENGINES, VOICE_BY_NAME
 from deeptalk.data.clipfile import ClipMotion, save_clip
@@ -90,7 +91,8 @@ class _Job:
 def plan_clips(profile: CorpusProfile, seed: int) -> list[tuple[str, ClipSpec]]:
     """(split, spec) for every clip, in a fixed order; sentence ids are global and split-disjoint."""
     total = sum(profile.sentences[s] for s in SPLITS)
-    texts = generate_sentences(total, seed=seed)
+    # one table per language, indexed by the same sentence ids (an id is one sentence slot of its split)
+    texts = {"en": generate_sentences(total, seed=seed), "it": generate_italian_sentences(total, seed=seed)}
     order = random.Random(seed + 1)
     plan: list[tuple[str, ClipSpec]] = []
     first = 0
@@ -105,8 +107,9 @@ def plan_clips(profile: CorpusProfile, seed: int) -> list[tuple[str, ClipSpec]]:
                     sentence = next(cycle)
                     index = len(plan)
                     clip_id = f"{index:05d}_{voice_name}_{emotion}{intensity}_s{sentence:04d}"
-                    plan.append((split, ClipSpec(clip_id=clip_id, text=texts[sentence], sentence=sentence,
-                                                 voice=VOICE_BY_NAME[voice_name], emotion=emotion,
+                    voice = VOICE_BY_NAME[voice_name]
+                    plan.append((split, ClipSpec(clip_id=clip_id, text=texts[voice.language][sentence],
+                                                 sentence=sentence, voice=voice, emotion=emotion,
                                                  intensity=intensity, seed=(seed, index))))
     return plan
 

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import wave
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -55,14 +56,16 @@ def read_wav_int16(path: str | Path) -> tuple[np.ndarray, int]:
         return (pcm.astype(np.float32) / 32768.0), int(w.getframerate())
 
 
-def spans_from_ends(marks: list[tuple[str, float, int]], duration_s: float) -> tuple[PhonemeSpan, ...]:
-    """(CMU phone, end time s, word index) in order -> spans in espeak-ng mnemonics, within [0, duration]."""
+def spans_from_ends(marks: list[tuple[str, float, int]], duration_s: float,
+                    to_espeak: Callable[[str], str] = espeak_phone) -> tuple[PhonemeSpan, ...]:
+    """(phone, end time s, word index) in order -> spans in espeak-ng mnemonics, within [0, duration].
+    `to_espeak` reads the engine's phone set (CMU by default)."""
     spans = []
     start = 0.0
     for phone, end, word in marks:
         end = min(max(end, start), duration_s)
         if end > start:
-            spans.append(PhonemeSpan(phoneme=espeak_phone(phone), start_s=start, end_s=end, word=word))
+            spans.append(PhonemeSpan(phoneme=to_espeak(phone), start_s=start, end_s=end, word=word))
         start = end
     return tuple(spans)
 

@@ -13,7 +13,12 @@ Prosody (espeak-ng units, see `Prosody`) maps to what the voices support:
   the f0 shift is a playback-rate change: synthesise with `-r` at speed 1 / (stretch * f),
   then label the samples with sample rate * f (f = 2^(semitones/12)); the result lasts
   `stretch` times as long with the pitch (and formants) times f, and the segment times
-  are divided by f, so they stay exact. The pitch range has no HTS control and is ignored.
+  are divided by f, so they stay exact. The pitch range has no HTS control and is ignored;
+- Italian diphone voices (lp, pc): their intonation is a rule function with its own f0
+  constants (`int_general_params`' `targ_func`), which ignores `int_lr_params`; the script
+  wraps that function so each target becomes shift * (centre + range * (f0 - centre)),
+  centre = the mean target f0 of a first, plain synthesis of the same text. Their phones
+  are festival's `italian` set (`italian_phones`).
 SSML contours (espeak-ng markup) are not used for festival.
 """
 
@@ -24,11 +29,14 @@ from pathlib import Path
 
 import numpy as np
 
+from deeptalk.corpus.cmu_phones import espeak_phone
 from deeptalk.corpus.engine_common import EngineError, prosody_controls, read_wav_int16, require, run_engine, \
     spans_from_ends
+from deeptalk.corpus.italian_phones import italian_phone
 from deeptalk.corpus.phonemes import Prosody, Synthesis
 
 HTS_VOICES = frozenset({"cmu_us_slt_arctic_hts"})
+ITALIAN_VOICES = frozenset({"lp_diphone", "pc_diphone"})
 _MARK = "@seg"
 
 _SCRIPT = """
@@ -50,6 +58,23 @@ _DIPHONE_PROSODY = """
         (list 'target_f0_std (* {std:.4f} (car (cdr (assoc 'target_f0_std int_lr_params)))))
         (assoc 'model_f0_mean int_lr_params)
         (assoc 'model_f0_std int_lr_params)))
+"""
+
+_TARGET_FUNCTION_PROSODY = """
+(Parameter.set 'Duration_Stretch (* {stretch:.4f} (Parameter.get 'Duration_Stretch)))
+(define (deeptalk_mean_f0 utt)
+  (let ((total 0) (n 0))
+    (mapcar (lambda (tg) (if (> (item.feat tg "f0") 0) (begin (set! total (+ total (item.feat tg "f0")))
+                                                              (set! n (+ n 1)))))
+            (utt.relation.items utt 'Target))
+    (if (> n 0) (/ total n) 120)))
+(set! deeptalk_centre (deeptalk_mean_f0 (utt.synth (Utterance Text "{text}"))))
+(set! deeptalk_targ_func (car (cdr (assoc 'targ_func int_general_params))))
+(set! int_general_params
+  (list (list 'targ_func
+    (lambda (utt syl)
+      (mapcar (lambda (p) (list (car p) (* {f0:.4f} (+ deeptalk_centre (* {spread:.4f} (- (car (cdr p)) deeptalk_centre))))))
+              (deeptalk_targ_func utt syl))))))
 """
 
 _HTS_PROSODY = """
@@ -74,6 +99,9 @@ def synthesize(text: str, *, voice: str, prosody: Prosody = Prosody()) -> Synthe
     shift = 2.0 ** (semitones / 12.0)
     if voice in HTS_VOICES:
         controls = _HTS_PROSODY.format(speed=1.0 / (stretch * shift))
+    elif voice in ITALIAN_VOICES:
+        controls = _TARGET_FUNCTION_PROSODY.format(stretch=stretch, f0=shift, spread=range_factor,
+                                                   text=_scheme_string(text))
     else:
         controls = _DIPHONE_PROSODY.format(stretch=stretch, f0=shift, std=shift * range_factor)
     with tempfile.TemporaryDirectory(prefix="deeptalk-festival-") as tmp:
@@ -106,4 +134,6 @@ def synthesize(text: str, *, voice: str, prosody: Prosody = Prosody()) -> Synthe
         marks = [(phone, end * rate / played, w) for phone, end, w in marks]
         rate = played
     samples = (samples * (prosody.volume / 100.0)).astype(np.float32)
-    return Synthesis(samples=samples, sample_rate=rate, phonemes=spans_from_ends(marks, len(samples) / rate))
+    to_espeak = italian_phone if voice in ITALIAN_VOICES else espeak_phone
+    return Synthesis(samples=samples, sample_rate=rate,
+                     phonemes=spans_from_ends(marks, len(samples) / rate, to_espeak))

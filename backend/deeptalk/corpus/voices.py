@@ -10,7 +10,9 @@ and which test, so no speaker is in two splits.
 `espeak` holds that engine's voice name (festival `kal_diphone`, flite `slt`, ...),
 and `pitch` / `rate_wpm` are offsets around espeak's 50 / 165 that the engine modules
 turn into an f0 shift and a duration stretch. flite is the held-out engine: all its
-voices are in "test".
+voices are in "test". `language` is what the voice reads: English, or Italian for
+festival's two Italian diphone voices (their own sentences, `sentences_it`), which widen
+the training voices' timbre and prosody.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ENGINES: tuple[str, ...] = ("espeak-ng", "festival", "flite")
+LANGUAGES: tuple[str, ...] = ("en", "it")
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Voice:
     pitch: int  # espeak base pitch 0..100 (50 = the variant's default)
     rate_wpm: int  # base speaking rate, words per minute
     engine: str = "espeak-ng"  # one of ENGINES
+    language: str = "en"  # one of LANGUAGES
 
     def __post_init__(self) -> None:
         if not self.name or not all(c.isalnum() or c in "-_" for c in self.name):
@@ -37,6 +41,8 @@ class Voice:
             raise ValueError(f"{self.name}: base rate must be in [120, 220] wpm")
         if self.engine not in ENGINES:
             raise ValueError(f"{self.name}: engine must be one of {ENGINES}, got {self.engine!r}")
+        if self.language not in LANGUAGES:
+            raise ValueError(f"{self.name}: language must be one of {LANGUAGES}, got {self.language!r}")
         if not self.espeak or not all(c.isalnum() or c in "-_+" for c in self.espeak):
             raise ValueError(f"{self.name}: voice id must be [A-Za-z0-9_+-]+, got {self.espeak!r}")
 
@@ -76,12 +82,16 @@ VOICES: tuple[Voice, ...] = (
     Voice("lanc_f4", "en-gb-x-gbclan+f4", 57, 163),
     Voice("rp_m5", "en-gb-x-rp+m5", 43, 157),
 )
-# festival: two diphone voices (concatenated human recordings) and an HTS voice; kal and slt at two settings
+# festival: English diphone voices (concatenated human recordings) and an HTS voice, kal and slt at two
+# settings, and two Italian diphone voices
 FESTIVAL_VOICES: tuple[Voice, ...] = (
     Voice("fest_kal", "kal_diphone", 50, 165, "festival"),
     Voice("fest_kal_hi", "kal_diphone", 60, 175, "festival"),
     Voice("fest_slt", "cmu_us_slt_arctic_hts", 50, 165, "festival"),
     Voice("fest_slt_lo", "cmu_us_slt_arctic_hts", 42, 155, "festival"),
+    # Italian diphone voices reading Italian: a female and a male timbre, another language's rhythm
+    Voice("fest_it_lp", "lp_diphone", 50, 165, "festival", "it"),
+    Voice("fest_it_pc", "pc_diphone", 50, 165, "festival", "it"),
     Voice("fest_ked", "ked_diphone", 46, 158, "festival"),  # validation: a festival speaker unseen in train
 )
 # flite (the held-out engine): its built-in voices (kal is kal16 at 8 kHz, so only kal16)
