@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from deeptalk.corpus.sentences_it import generate_italian_sentences
+from deeptalk.corpus.sentences_it import agree, generate_italian_sentences
 
 
 def test_deterministic_distinct_and_sized() -> None:
@@ -30,3 +30,10 @@ def test_bilabials_and_labiodentals_are_frequent() -> None:
 def test_negative_count_is_refused() -> None:
     with pytest.raises(ValueError):
         generate_italian_sentences(-1)
+
+
+def test_adjectives_agree_with_their_noun() -> None:
+    assert agree("la borsa", "morbido") == "morbida" and agree("il vaso", "morbido") == "morbido"
+    assert agree("la luna", "grande") == "grande"
+    text = " ".join(generate_italian_sentences(300, seed=2))
+    assert "la bicicletta morbido" not in text and not any(f"la {w} vecchio" in text for w in ("casa", "luna"))

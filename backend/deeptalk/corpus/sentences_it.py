@@ -1,7 +1,7 @@
 """Italian sentences from word lists and a seeded grammar, for the Italian festival voices.
 
-Noun phrases carry their article (gender agreement without a grammar of it); verbs are
-the perfect with "ha" / "hanno" (the participle then never agrees). The words lean on
+Noun phrases carry their article, and an adjective after a feminine one takes -a; verbs
+are the perfect with "ha" / "hanno" (the participle then never agrees). The words lean on
 what the mouth shows: bilabials (pane, mamma, bambino), labiodentals (fiume, vino),
 rounded vowels (luna, fuoco, uomo) and open ones (casa, mare). No accented letters or
 apostrophes: festival reads the script as bytes, and these forms need none.
@@ -53,12 +53,17 @@ PLURALS = ("mele", "bottiglie", "piume", "libri", "piatti", "fiori", "biglietti"
 _Pick = Callable[[tuple[str, ...]], str]
 
 
+def agree(noun: str, adjective: str) -> str:
+    """`adjective` in the gender of `noun` ("la" nouns turn a final -o into -a; -e adjectives stay)."""
+    return adjective[:-1] + "a" if noun.startswith("la ") and adjective.endswith("o") else adjective
+
+
 def _np(pick: _Pick, rng: random.Random) -> str:
-    """A noun phrase: a name, or an article + noun with an adjective after it half the time."""
+    """A noun phrase: a name, or an article + noun with an agreeing adjective after it half the time."""
     if rng.random() < 0.2:
         return pick(NAMES)
     noun = pick(NOUNS)
-    return f"{noun} {pick(ADJECTIVES)}" if rng.random() < 0.5 else noun
+    return f"{noun} {agree(noun, pick(ADJECTIVES))}" if rng.random() < 0.5 else noun
 
 
 def _templates(pick: _Pick, rng: random.Random) -> list[Callable[[], str]]:
