@@ -15,8 +15,9 @@ Kinds:
   `AutoModel.from_pretrained(path, local_files_only=True)` (`AudioBackbone.load_pretrained`).
   Its architecture is copied into the config (`hf_config_json`), so a checkpoint rebuilds
   the network without the folder; the weights come from the checkpoint's state dict.
-- "scratch": a `Wav2Vec2Model` built from the small sizes in the config (the embedded default's
-  content encoder; LayerNorm feature encoder so zero padding cannot leak into valid frames).
+- "scratch": the wav2vec2 architecture built from the small sizes in the config by
+  `wav2vec2_small` (the same modules and parameter names as `transformers.Wav2Vec2Model`, without
+  importing it; LayerNorm feature encoder so zero padding cannot leak into valid frames).
 - "mel": the same small model with its CNN feature encoder replaced by a log-mel front end
   (`deeptalk.models.log_mel`, 100 Hz, `conv_dim[-1]` channels): the embedded default's DEE
   speech branch, which must hear prosody within a CPU training budget.
@@ -59,6 +60,7 @@ from deeptalk.models.config_tools import int_tuple, require, set_field
 from deeptalk.models.emotion2vec import Emotion2Vec, emotion2vec_hf_config
 from deeptalk.models.freezing import Freezable
 from deeptalk.models.log_mel import LogMelFeatures
+from deeptalk.models.wav2vec2_small import SmallWav2Vec2, SmallWav2Vec2Config
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,7 @@ def normalize_waveform(wave: torch.Tensor, lengths: torch.Tensor | None = None, 
 
 
 def _scratch_hf_config(cfg: AudioBackboneConfig) -> Any:
+    """The scratch network as a `transformers.Wav2Vec2Config` (the reference `wav2vec2_small` matches)."""
     from transformers import Wav2Vec2Config
 
     return Wav2Vec2Config(
@@ -153,13 +156,20 @@ def _scratch_hf_config(cfg: AudioBackboneConfig) -> Any:
     )
 
 
-def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
-    from transformers import AutoConfig, AutoModel, Wav2Vec2Model
+def small_wav2vec2_config(cfg: AudioBackboneConfig) -> SmallWav2Vec2Config:
+    """The scratch / mel network's sizes (the same network `_scratch_hf_config` describes to HF)."""
+    return SmallWav2Vec2Config(
+        hidden_size=cfg.hidden_size, num_hidden_layers=cfg.num_layers, num_attention_heads=cfg.num_heads,
+        intermediate_size=cfg.intermediate_size, conv_dim=cfg.conv_dim, conv_kernel=cfg.conv_kernel,
+        conv_stride=cfg.conv_stride, num_conv_pos_embeddings=cfg.pos_conv_kernel,
+        num_conv_pos_embedding_groups=cfg.pos_conv_groups, dropout=cfg.dropout)
 
+
+def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
     if cfg.kind == "scratch":
-        return Wav2Vec2Model(_scratch_hf_config(cfg))
+        return SmallWav2Vec2(small_wav2vec2_config(cfg))  # no `transformers` import (see wav2vec2_small)
     if cfg.kind == "mel":
-        model = Wav2Vec2Model(_scratch_hf_config(cfg))
+        model = SmallWav2Vec2(small_wav2vec2_config(cfg))
         model.feature_extractor = LogMelFeatures(cfg.conv_dim[-1])
         return model
     if cfg.kind == "emotion2vec":
@@ -168,6 +178,8 @@ def _build_hf_model(cfg: AudioBackboneConfig) -> nn.Module:
             intermediate_size=cfg.intermediate_size, conv_dim=cfg.conv_dim, conv_kernel=cfg.conv_kernel,
             conv_stride=cfg.conv_stride, pos_conv_kernel=cfg.pos_conv_kernel,
             pos_conv_layers=cfg.pos_conv_layers, pos_conv_groups=cfg.pos_conv_groups))
+    from transformers import AutoConfig, AutoModel
+
     if cfg.hf_config_json:
         data = json.loads(cfg.hf_config_json)
         hf_config = AutoConfig.for_model(data.pop("model_type"), **data)

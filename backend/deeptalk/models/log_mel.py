@@ -64,8 +64,9 @@ class LogMelFeatures(nn.Module):
         super().__init__()
         with torch.device("cpu"):  # constants, computed for real even when built on the "meta" device
             filters = mel_filterbank()  # (80, 201)
+            window = torch.hann_window(WINDOW)  # (400,)
         self.register_buffer("filters", filters, persistent=False)
-        self.register_buffer("window", torch.hann_window(WINDOW), persistent=False)  # (400,)
+        self.register_buffer("window", window, persistent=False)
         self.conv = nn.Conv1d(N_MELS, channels, kernel_size=3, padding=1)
         self.act = nn.GELU()
 

@@ -44,7 +44,10 @@ class EmaQuantizer(nn.Module):
         self.num_codes, self.dim = num_codes, dim
         self.decay, self.eps, self.beta = decay, eps, beta
         self.dead_code_threshold = dead_code_threshold
-        codebook = (torch.rand(num_codes, dim) * 2 - 1) / num_codes  # uniform +-1/K (spec)
+        codebook = torch.empty(num_codes, dim)
+        if codebook.device.type != "meta":  # a skeleton (model_integrity) needs no values (and random ops
+            # on "meta" import torch's compiler stack, ~1 s of every start)
+            codebook = (torch.rand(num_codes, dim) * 2 - 1) / num_codes  # uniform +-1/K (spec)
         self.register_buffer("codebook", codebook)
         self.register_buffer("ema_weight", codebook.clone())
         self.register_buffer("ema_count", torch.ones(num_codes))

@@ -44,8 +44,9 @@ class UtteranceStatistics(nn.Module):
         super().__init__()
         with torch.device("cpu"):  # constants, computed for real even when built on the "meta" device
             filters = mel_filterbank()  # (80, 201)
+            window = torch.hann_window(WINDOW)  # (400,)
         self.register_buffer("filters", filters, persistent=False)
-        self.register_buffer("window", torch.hann_window(WINDOW), persistent=False)  # (400,)
+        self.register_buffer("window", window, persistent=False)
         self.norm = nn.BatchNorm1d(FEATURES, affine=False)
         self.mlp = nn.Sequential(nn.Linear(FEATURES, hidden_dim), nn.GELU(), nn.Dropout(dropout),
                                  nn.Linear(hidden_dim, out_dim))
