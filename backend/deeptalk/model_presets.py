@@ -55,15 +55,13 @@ def preset_configs(preset: str, *, num_emotions: int, num_styles: int = 8,
     if preset == "tiny":
         fer = FerConfig(hidden_dims=(16, 16, 8), feature_layer=1, dropout=0.0, num_classes=num_emotions)
         dee = DeeConfig(audio=tiny_audio_config(), fer=fer, embed_dim=16, audio_dim=16, audio_layers=1,
-                        motion_dim=16, motion_layers=1, num_heads=2, ff_dim=32, gpo_dim=8, dropout=0.0,
-                        audio_utterance_stats=True)
+                        motion_dim=16, motion_layers=1, num_heads=2, ff_dim=32, gpo_dim=8, dropout=0.0)
         lipreader = LipReaderConfig(num_classes=len(VISEMES), channels=16, dilations=(1, 2), dropout=0.0)
         content_audio = tiny_audio_config()
         content_classes = len(VISEMES)
     else:
         fer = FerConfig(num_classes=num_emotions)
-        # hears prosody within a CPU budget: log-mel front end and the utterance's log-mel statistics
-        dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"), audio_utterance_stats=True)
+        dee = DeeConfig(fer=fer, audio=AudioBackboneConfig(kind="mel"))  # hears prosody within a CPU budget
         lipreader = LipReaderConfig(num_classes=len(VISEMES), read_channels=articulation)
         # log-mel: phonetic detail within a CPU budget; min_std -46 dBFS: room tone in pauses stays quiet
         content_audio = AudioBackboneConfig(kind="mel", min_std=0.005) if preset == "default" \

@@ -9,9 +9,7 @@ the released DEE.pth, because the generator's audio-visual loss reuses them.
 
 Speech branch: `AudioBackbone` (a local HF wav2vec2/HuBERT emotion model with its CNN and
 first layers frozen, or the small scratch model) at `audio.target_fps` -> Linear -> PE ->
-transformer -> mean / variance heads -> GPO (`gaussian_encoder`); with `audio_utterance_stats`
-the log-mel statistics of the whole input (`utterance_stats`) are added to the pooled mean
-(the embedded default's; the released DEE has none). The released branch is
+transformer -> mean / variance heads -> GPO (`gaussian_encoder`). The released branch is
 emotion2vec (fairseq, not a transformers model) at 50 Hz; we run the transformer at 25 fps.
 Motion branch: frozen FER features (`fer.FerClassifier.features`) -> the same structure.
 The FER is part of the DEE (its weights are in the DEE checkpoint, copied in by `set_fer`),
@@ -43,7 +41,6 @@ from deeptalk.models.fer import FerClassifier, FerConfig
 from deeptalk.models.freezing import Freezable
 from deeptalk.models.gaussian import GaussianEmbedding, kl_to_standard_normal, sample_embedding
 from deeptalk.models.gaussian_encoder import GaussianSequenceEncoder
-from deeptalk.models.utterance_stats import UtteranceStatistics
 
 __all__ = ["DeeConfig", "DEE", "GaussianEmbedding", "sample_embedding", "kl_to_standard_normal"]
 
@@ -79,9 +76,6 @@ class DeeConfig:
     # `max_seconds` of its frames are kept (False: the wave is cut to max_seconds first)
     audio_input_projection: bool = True
     clip_after_encoding: bool = False
-    # the embedded default's speech branch also hears the utterance's log-mel statistics
-    # (`utterance_stats`), added to its pooled mean; the released DEE has no such path
-    audio_utterance_stats: bool = False
 
     def __post_init__(self) -> None:
         set_field(self, "audio", nested_config(AudioBackboneConfig, self.audio))
@@ -112,8 +106,6 @@ class DEE(Freezable):
         self.audio_encoder = GaussianSequenceEncoder(in_dim=self.audio_backbone.output_dim, dim=config.audio_dim,
                                                      layers=config.audio_layers,
                                                      input_projection=config.audio_input_projection, **branch)
-        self.audio_stats = UtteranceStatistics(config.embed_dim, dropout=config.dropout) \
-            if config.audio_utterance_stats else None
         self.fer = FerClassifier(config.fer)
         self.fer.freeze()
         self.motion_encoder = GaussianSequenceEncoder(in_dim=self.fer.feature_dim, dim=config.motion_dim,
@@ -161,8 +153,7 @@ class DEE(Freezable):
         if self.config.clip_after_encoding:
             feats = feats[:, :keep]  # (B, <= keep, C)
             mask = None if mask is None else mask[:, :keep]
-        offset = None if self.audio_stats is None else self.audio_stats(wave[:, : self.max_samples], lengths)
-        return self.audio_encoder(feats, mask, offset)
+        return self.audio_encoder(feats, mask)
 
     def encode_motion(self, motion: torch.Tensor, lengths: torch.Tensor | None = None) -> GaussianEmbedding:
         """motion (B, T, 53), lengths (B,) valid frames or None -> GaussianEmbedding((B, D), (B, D))."""

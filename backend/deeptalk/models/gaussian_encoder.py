@@ -52,13 +52,10 @@ class GaussianSequenceEncoder(nn.Module):
         self.mean_pool = GPO(pe_dim=gpo_dim, hidden_dim=gpo_dim, temperature=gpo_temperature)
         self.var_pool = GPO(pe_dim=gpo_dim, hidden_dim=gpo_dim, temperature=gpo_temperature)
 
-    def forward(self, features: torch.Tensor, mask: torch.Tensor | None = None,
-                mean_offset: torch.Tensor | None = None) -> GaussianEmbedding:
-        """`mean_offset` (B, D) is added to the pooled mean before it is normalised."""
+    def forward(self, features: torch.Tensor, mask: torch.Tensor | None = None) -> GaussianEmbedding:
         pad = None if mask is None else ~mask  # (B, T) True = padding
         h = self.trunk(self.pos(self.inp(features)), src_key_padding_mask=pad)  # (B, T, dim)
         mean = self.mean_map(self.mean_layers(h, src_key_padding_mask=pad))  # (B, T, D)
         logvar = self.var_map(self.var_layers(h, src_key_padding_mask=pad))  # (B, T, D)
-        pooled = self.mean_pool(mean, mask)  # (B, D)
-        mu = F.normalize(pooled if mean_offset is None else pooled + mean_offset, dim=-1)  # (B, D)
+        mu = F.normalize(self.mean_pool(mean, mask), dim=-1)  # (B, D)
         return GaussianEmbedding(mu, self.var_pool(logvar, mask))  # (B, D), (B, D)

@@ -72,7 +72,7 @@ class RecipeConfig:
     device: str = "auto"
     steps_scale: float = 1.0
     budget_scale: float = 0.0
-    model_id: str = "deeptalk-default-v8"
+    model_id: str = "deeptalk-default-v9"
     steps_fer: int = STEPS_FER
     steps_lipreader: int = STEPS_LIPREADER
     steps_dee: int = STEPS_DEE
