@@ -97,10 +97,13 @@ def mouth_ids(layer: FlameLayer) -> torch.Tensor | None:
 def finish(model: torch.nn.Module, out: Path, name: str, device: torch.device) -> Any:
     """Load `out/best.pt` when validation kept one, switch to eval, write `out/<name>.pt`."""
     from deeptalk.models.checkpoint import save_checkpoint
+    from deeptalk.train.distributed import barrier_all, on_main_process
 
     best = out / "best.pt"
     if best.exists():
         model.load_state_dict(torch.load(best, map_location=device, weights_only=True)["model"])
     model.eval()
-    save_checkpoint(out / f"{name}.pt", model, model.config)
+    if on_main_process():  # under torchrun every rank holds the same weights; one writes them
+        save_checkpoint(out / f"{name}.pt", model, model.config)
+    barrier_all()
     return model

@@ -52,8 +52,31 @@ def wrap_model(model: nn.Module, info: DistInfo, device: torch.device) -> nn.Mod
     return nn.parallel.DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
 
 
+class TrainingStep(nn.Module):
+    """What DDP wraps when a step uses its network more than once, or beyond its `forward` (a
+    criterion's parameters, a second pass): the subclass's `forward` runs all of one step's use of
+    `network`, so DDP sees one forward per backward with every parameter inside it. `unwrap_model`
+    returns `network`, so checkpoints hold the network's own names."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+
 def unwrap_model(model: nn.Module) -> nn.Module:
-    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+    inner = model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+    return inner.network if isinstance(inner, TrainingStep) else inner
+
+
+def on_main_process() -> bool:
+    """True outside torchrun and on rank 0 inside it: the process that writes shared files."""
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
+def barrier_all() -> None:
+    """Wait for every rank (a no-op outside torchrun)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
 
 
 def barrier(info: DistInfo) -> None:

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from deeptalk.train.distributed import DistInfo, unwrap_model
+from deeptalk.train.distributed import DistInfo, barrier, unwrap_model
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ def run_loop(*, model: nn.Module, parameters: list[nn.Parameter], batches: Itera
         if info.is_main and (done % config.checkpoint_every == 0 or done == config.steps):
             _save(run_dir / "last.pt", _state(model, optimizer, done, best, spent + time.monotonic() - began, config))
     bar.close()
+    barrier(info)  # every rank then reads the main rank's finished best.pt / last.pt (`common.finish`)
     return LoopResult(steps=bar.n, last_metrics=metrics, best_score=best, seconds=time.monotonic() - began)
 
 

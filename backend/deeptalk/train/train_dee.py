@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +24,7 @@ from deeptalk.models.fer import FerClassifier
 from deeptalk.models.gaussian import GaussianEmbedding
 from deeptalk.train.clipbank import ClipBank
 from deeptalk.train.common import finish, save_config, setup
-from deeptalk.train.distributed import unwrap_model, wrap_model
+from deeptalk.train.distributed import TrainingStep, unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
 
 
@@ -47,6 +48,19 @@ class DeeTrainConfig:
             raise ValueError("classify_weight needs a DEE with an emotion classifier (model.emotion_classes > 0)")
 
 
+class DeeStep(TrainingStep):
+    """One step's DEE use in one `forward` (see `TrainingStep`): both embeddings, the PCME++ loss
+    (its scale and shift are DEE parameters) and, when asked, both branches' emotion logits."""
+
+    def forward(self, audio: torch.Tensor, motion: torch.Tensor, match: torch.Tensor | None, *,
+                classify: bool) -> tuple[Any, tuple[torch.Tensor, torch.Tensor] | None]:
+        dee = self.network
+        audio_emb, motion_emb = dee(audio, motion)
+        result = dee.criterion(audio_emb, motion_emb, match=match)
+        logits = (dee.emotion_logits(audio_emb), dee.emotion_logits(motion_emb)) if classify else None
+        return result, logits
+
+
 def train_dee(config: DeeTrainConfig, fer: FerClassifier, train: ClipBank, val: ClipBank, out: Path) -> DEE:
     device, info = setup(config.device, config.loop.seed)
     save_config(config, out / "config.json")
@@ -62,26 +76,25 @@ def train_dee(config: DeeTrainConfig, fer: FerClassifier, train: ClipBank, val: 
                             intensity=batch.intensity.to(device), partial=config.partial_positive)
 
     def step(net, batch, _):
-        audio_emb, motion_emb = net(batch.audio.to(device), batch.motion.to(device))
-        dee = unwrap_model(net)
-        result = dee.criterion(audio_emb, motion_emb, match=matches(batch))
+        result, logits = net(batch.audio.to(device), batch.motion.to(device), matches(batch),
+                             classify=bool(config.classify_weight))
         logs = {"kl": float(result.kl.detach())}
         loss = result.loss
-        if config.classify_weight:
+        if logits is not None:
             target = batch.emotion.to(device)
-            classify = 0.5 * (F.cross_entropy(dee.emotion_logits(audio_emb), target)
-                              + F.cross_entropy(dee.emotion_logits(motion_emb), target))
+            classify = 0.5 * (F.cross_entropy(logits[0], target) + F.cross_entropy(logits[1], target))
             loss = loss + config.classify_weight * classify
             logs["classify"] = float(classify.detach())
         return loss, logs
 
     def validate(net):
-        audio_emb, motion_emb = net(val_batch.audio.to(device), val_batch.motion.to(device))
-        loss = unwrap_model(net).criterion(audio_emb, motion_emb, match=matches(val_batch)).loss
+        dee = unwrap_model(net)
+        audio_emb, motion_emb = dee(val_batch.audio.to(device), val_batch.motion.to(device))
+        loss = dee.criterion(audio_emb, motion_emb, match=matches(val_batch)).loss
         return {"val_loss": float(loss),
                 "val_r1_emotion": retrieval_recall_at_1(audio_emb, motion_emb, val_batch.emotion.to(device))}
 
-    wrapped = wrap_model(model, info, device)
+    wrapped = wrap_model(DeeStep(model), info, device)
     run_loop(model=wrapped, parameters=[p for p in wrapped.parameters() if p.requires_grad],
              batches=train.stream(batch_size=config.batch_size, frames=config.frames, seed=config.loop.seed,
                                   rank=info.rank),

@@ -33,7 +33,7 @@ import torch
 from deeptalk.emotion_track import EmotionPrototypes, read_emotion
 from deeptalk.models.dee import DEE
 from deeptalk.models.gaussian import GaussianEmbedding, sample_embedding
-from deeptalk.models.generator import Generator, GeneratorConfig
+from deeptalk.models.generator import Generator, GeneratorConfig, GeneratorOutput
 from deeptalk.models.lipreader import MotionLipReader
 from deeptalk.models.losses import (GeneratorLossWeights, code_cross_entropy, emotion_consistency_loss,
                                     emotion_swap_loss, frame_cross_entropy, lip_reading_loss, reconstruction_terms,
@@ -42,7 +42,7 @@ from deeptalk.models.thvqvae import ThVqvae
 from deeptalk.corpus.visemes import BILABIAL
 from deeptalk.train.clipbank import IGNORE, ClipBank
 from deeptalk.train.common import finish, flame_layer, mouth_ids, save_config, setup
-from deeptalk.train.distributed import unwrap_model, wrap_model
+from deeptalk.train.distributed import TrainingStep, unwrap_model, wrap_model
 from deeptalk.train.loop import LoopConfig, run_loop
 
 log = logging.getLogger(__name__)
@@ -83,6 +83,24 @@ class GeneratorTrainConfig:
     def tau(self, fraction: float) -> float:
         """Linear anneal tau_start -> tau_end over the run's progress in [0, 1] (spec §4)."""
         return self.tau_start + (self.tau_end - self.tau_start) * min(1.0, max(0.0, fraction))
+
+
+class GeneratorStep(TrainingStep):
+    """One step's generator passes in one `forward` (see `TrainingStep`): the content encoding,
+    the motion, the content classifier's logits and (stage 2) the motion of emotion-swapped vectors."""
+
+    def forward(self, audio: torch.Tensor, frames: int, z: torch.Tensor, style: torch.Tensor, prior: ThVqvae, *,
+                tau: float, content_logits: bool, swap: bool) -> tuple[GeneratorOutput, torch.Tensor | None,
+                                                                      torch.Tensor | None]:
+        gen = self.network
+        content = gen.content(audio, frames)
+        out = gen(content, z, style, prior, tau=tau)
+        logits = gen.content_logits(content) if content_logits else None
+        swapped = None
+        if swap:
+            perm = swap_permutation(z.shape[0], z.device)
+            swapped = gen(content, z[perm], style, prior, tau=tau).motion
+        return out, logits, swapped
 
 
 @torch.no_grad()
@@ -133,25 +151,22 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         if rate and batch.alt_motion is not None:
             motion, speech, z = override_rows(batch.alt_motion.to(device), motion, speech, z, steer, rate, noise)
         style = batch.speaker.to(device).clamp_max(config.model.num_styles - 1)
-        gen = unwrap_model(net)
-        content = gen.content(audio, motion.shape[1])
         with torch.no_grad():
             codes_t, codes_b = prior.encode(motion)
-        out = net(content, z, style, prior, tau=tau)
+        swap = bool(weights["swap"] or weights["lip_swap"])
+        out, content_logits, swapped = net(audio, motion.shape[1], z, style, prior, tau=tau,
+                                           content_logits=bool(weights["content_viseme"]), swap=swap)
         valid = (batch.visemes != IGNORE).to(device)
         closure = (batch.visemes == BILABIAL).to(device) if weights["closure"] else None  # (B, T)
         terms = reconstruction_terms(out.motion, motion, layer, mouth, closure)
         terms["codes"] = code_cross_entropy(out.logits_top, out.logits_bottom, codes_t, codes_b)
         terms["emotion"] = emotion_consistency_loss(dee, speech, out.motion)
         terms["lip"] = lip_reading_loss(lipreader, out.motion, motion, valid)
-        if weights["content_viseme"]:
-            terms["content_viseme"] = frame_cross_entropy(gen.content_logits(content), batch.visemes.to(device),
-                                                          IGNORE)
+        if content_logits is not None:
+            terms["content_viseme"] = frame_cross_entropy(content_logits, batch.visemes.to(device), IGNORE)
         if weights["viseme"]:
             terms["viseme"] = viseme_loss(lipreader, out.motion, batch.visemes.to(device), IGNORE)
-        if weights["swap"] or weights["lip_swap"]:
-            perm = swap_permutation(z.shape[0], device)
-            swapped = net(content, z[perm], style, prior, tau=tau).motion
+        if swapped is not None:
             terms["swap"] = emotion_swap_loss(dee, speech, swapped)
             terms["lip_swap"] = lip_reading_loss(lipreader, swapped, motion, valid)
         return terms
@@ -165,7 +180,7 @@ def train_generator(config: GeneratorTrainConfig, *, dee: DEE, prior: ThVqvae, l
         return {"val_loss": float(terms["mouth_vertex"] if "mouth_vertex" in terms else terms["vertex"]),
                 **{f"val_{k}": float(v) for k, v in terms.items()}}
 
-    wrapped = wrap_model(model, info, device)
+    wrapped = wrap_model(GeneratorStep(model), info, device)
     run_loop(model=wrapped, parameters=list(wrapped.parameters()),
              batches=train.stream(batch_size=config.batch_size, frames=config.frames, seed=config.loop.seed,
                                   rank=info.rank),
