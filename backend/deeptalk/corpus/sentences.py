@@ -99,8 +99,10 @@ def _templates(pick: _Pick, rng: random.Random) -> list[Callable[[], str]]:
     ]
 
 
-def generate_sentences(n: int, *, seed: int = 0) -> list[str]:
-    """`n` distinct sentences, the same for the same seed."""
+def distinct_sentences(n: int, *, seed: int, templates: Callable[[_Pick, random.Random], list[Callable[[], str]]],
+                       words: tuple[int, int] = (6, 18)) -> list[str]:
+    """`n` distinct sentences of `words` words from a seeded grammar (`templates(pick, rng)`), the same
+    for the same seed."""
     if n < 0:
         raise ValueError("n must be >= 0")
     rng = random.Random(seed)
@@ -108,7 +110,7 @@ def generate_sentences(n: int, *, seed: int = 0) -> list[str]:
     def pick(options: tuple[str, ...]) -> str:
         return options[rng.randrange(len(options))]
 
-    templates = _templates(pick, rng)
+    made = templates(pick, rng)
     seen: set[str] = set()
     out: list[str] = []
     attempts = 0
@@ -116,8 +118,13 @@ def generate_sentences(n: int, *, seed: int = 0) -> list[str]:
         attempts += 1
         if attempts > 100 * n + 1000:
             raise RuntimeError(f"could not make {n} distinct sentences")
-        sentence = templates[rng.randrange(len(templates))]()
-        if sentence not in seen and 6 <= len(sentence.split()) <= 18:
+        sentence = made[rng.randrange(len(made))]()
+        if sentence not in seen and words[0] <= len(sentence.split()) <= words[1]:
             seen.add(sentence)
             out.append(sentence)
     return out
+
+
+def generate_sentences(n: int, *, seed: int = 0) -> list[str]:
+    """`n` distinct sentences, the same for the same seed."""
+    return distinct_sentences(n, seed=seed, templates=_templates)

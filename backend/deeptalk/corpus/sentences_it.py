@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from typing import Callable
 
+from deeptalk.corpus.sentences import distinct_sentences
+
 NAMES = ("Marco", "Paola", "Bruno", "Fabio", "Monica", "Pietro", "Viola", "Matteo", "Beatrice",
          "Filippo", "Giulia", "Lorenzo", "Bianca", "Roberto", "Chiara", "Umberto", "Sofia", "Vittorio")
 
@@ -89,23 +91,4 @@ def _templates(pick: _Pick, rng: random.Random) -> list[Callable[[], str]]:
 
 def generate_italian_sentences(n: int, *, seed: int = 0) -> list[str]:
     """`n` distinct Italian sentences of 5-18 words, the same for the same seed."""
-    if n < 0:
-        raise ValueError("n must be >= 0")
-    rng = random.Random(seed)
-
-    def pick(options: tuple[str, ...]) -> str:
-        return options[rng.randrange(len(options))]
-
-    templates = _templates(pick, rng)
-    seen: set[str] = set()
-    out: list[str] = []
-    attempts = 0
-    while len(out) < n:
-        attempts += 1
-        if attempts > 100 * n + 1000:
-            raise RuntimeError(f"could not make {n} distinct sentences")
-        sentence = templates[rng.randrange(len(templates))]()
-        if sentence not in seen and 5 <= len(sentence.split()) <= 18:
-            seen.add(sentence)
-            out.append(sentence)
-    return out
+    return distinct_sentences(n, seed=seed, templates=_templates, words=(5, 18))
