@@ -198,7 +198,8 @@ class AudioBackbone(Freezable):
         for name in ("feature_extractor", "feature_projection", "encoder"):
             if not hasattr(model, name):
                 raise ValueError(f"{type(model).__name__} has no `{name}`; use a wav2vec2/HuBERT/WavLM-style model")
-        model.config.layerdrop = 0.0
+        if getattr(model.config, "layerdrop", 0.0):  # HF configs; ours is frozen and has none
+            model.config.layerdrop = 0.0
         self.model = model
         self.hidden_size = int(model.config.hidden_size)
         if isinstance(model.feature_extractor, LogMelFeatures):

@@ -8,8 +8,8 @@ through either load into the other and give the same outputs (`tests/models/test
 checks both against `transformers`). Only what those backbones use is here: no SpecAugment
 (`mask_time_prob` 0 builds no `masked_spec_embed`), no LayerDrop, no stable-LN variant.
 
-Why: importing `transformers` costs ~2.5 s of every `deeptalk` start on a laptop core (it
-pulls in torch's compiler stack and scipy's optimisers), more than the rest of a CLI run;
+Why: importing `transformers` cost ~3 s of every `deeptalk` start on this project's 2-core
+machines (it pulls in torch's compiler stack and scipy's optimisers), more than the rest of a CLI run;
 the backend, the batch CLI and render-farm jobs start faster without it. User-supplied
 Hugging Face models ("pretrained") and the official emotion2vec still load through it.
 """
@@ -27,7 +27,7 @@ LAYER_NORM_EPS = 1e-5  # Wav2Vec2Config's default
 INIT_STD = 0.02  # Wav2Vec2Config.initializer_range
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class SmallWav2Vec2Config:
     """The fields of `Wav2Vec2Config` this network reads (and `AudioBackbone` consults)."""
 
@@ -41,7 +41,7 @@ class SmallWav2Vec2Config:
     num_conv_pos_embeddings: int
     num_conv_pos_embedding_groups: int
     dropout: float = 0.0
-    layerdrop: float = 0.0
+    layerdrop: float = 0.0  # never applied; read by `AudioBackbone` like HF's config field
     do_stable_layer_norm: bool = False
 
 

@@ -81,7 +81,7 @@ def barrier_all() -> None:
 
 def barrier(info: DistInfo) -> None:
     if info.enabled:
-        dist.barrier()
+        barrier_all()
 
 
 def shutdown(info: DistInfo) -> None:
