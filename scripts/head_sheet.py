@@ -86,7 +86,7 @@ def pose(rig_obj, rig_mod, axes, values: dict[str, float]) -> None:
 
 
 def render_sheet(out: Path, head: Path, size: int, samples: int, columns: int = 4, only: str = "",
-                 distance: float = 0.62, height: float = 0.0) -> Path:
+                 distance: float = 0.62, height: float = 0.0, turn: float | None = None) -> Path:
     import bpy
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
@@ -108,11 +108,12 @@ def render_sheet(out: Path, head: Path, size: int, samples: int, columns: int = 
     scratch = tempfile.TemporaryDirectory(prefix="head_sheet_")  # tiles are read back, not kept beside the sheet
     frames = Path(scratch.name)
     centre.z += height
+    turn_override = turn
     for index, (label, values, turn) in enumerate(TILES):
         if only and only not in label:
             continue
         pose(rig_obj, rig_mod, axes, values)
-        place_camera(cam, centre, turn, distance)
+        place_camera(cam, centre, turn if turn_override is None else turn_override, distance)
         bpy.context.view_layer.update()
         path = frames / f"{index}_{label.replace(' ', '_').replace('/', '')}.png"
         bpy.context.scene.render.filepath = str(path)
@@ -150,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="render only the tiles whose label contains this")
     parser.add_argument("--distance", type=float, default=0.62, help="camera distance (m)")
     parser.add_argument("--height", type=float, default=-0.02, help="camera target offset up (m)")
+    parser.add_argument("--turn", type=float, default=None, help="view every tile from this yaw (rad; 0.6 = 3/4)")
     args = parser.parse_args(argv)
     path = render_sheet(args.out.resolve(), args.head, args.size, args.samples, only=args.only,
-                        distance=args.distance, height=args.height)
+                        distance=args.distance, height=args.height, turn=args.turn)
     print(f"[head_sheet] wrote {path}")
     return 0
 

@@ -133,6 +133,6 @@ def expression_basis_v2(r: Regions, h: HeadV2) -> np.ndarray:
     follow = np.asarray(BAG_FOLLOW)[np.clip(ring, 0, len(BAG_FOLLOW) - 1)]
     basis[bag] = basis[head.cavity_follows[bag]] * follow[:, None, None]
     basis[head.cavity & (head.cavity_follows < 0)] = 0.0
-    basis[h.mask("eyeball", "cornea", "teeth_upper", "teeth_lower", "gums_upper", "gums_lower")] = 0.0
+    basis[h.mask("eyeball", "cornea", "teeth_upper", "teeth_lower", "gums_upper", "gums_lower", "ear")] = 0.0
     basis *= (np.linalg.norm(basis, axis=1) >= 2e-6)[:, None, :]  # drop sub-micrometre tails
     return basis

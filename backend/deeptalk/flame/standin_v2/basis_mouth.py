@@ -12,9 +12,9 @@ import numpy as np
 
 from deeptalk.flame.standin import layout as L
 from deeptalk.flame.standin.expressions import (_vec, lip_tighten, lips_part, lower_lip_depress, mouth_shift,
-                                                smile_side, upper_lip_raise)
+                                                upper_lip_raise)
 from deeptalk.flame.standin.face import bump, smoothstep
-from deeptalk.flame.standin.regions import Regions, corner, lip_weight, mouth_area
+from deeptalk.flame.standin.regions import Regions, corner, lid_displacement, lip_weight, mouth_area
 from deeptalk.flame.standin_v2 import layout as V
 from deeptalk.flame.standin_v2.head import HeadV2
 
@@ -25,7 +25,20 @@ def half(r: Regions, side: float, width: float = 0.016) -> np.ndarray:
 
 
 def smile(r: Regions, side: float) -> np.ndarray:
-    return smile_side(r, side)
+    """Zygomatic smile (AU12) on one side: the corner goes up, out and back, the lip line on that
+    side curves up into it (a U, not a lifted corner on a flat mouth), the cheek's apple rises and
+    rounds forward beside the nasolabial fold, and the lower lid rides up a little. v1's corner-only
+    field (5.5 mm up) read as a grimace on head v2's fuller lips."""
+    x, y = r.p[:, 0], r.p[:, 1]
+    along = np.clip(side * x / L.MOUTH_HALF_WIDTH, 0.0, 1.3)
+    arc = along ** 2 * np.exp(-(r.dy / 0.011) ** 2) * r.surface
+    apple = bump(x, y, side * 0.034, -0.026, 0.016, 0.014) * r.surface * (1 - r.eye_footprint)
+    fold = bump(x, y, side * 0.036, L.MOUTH_Y + 0.012, 0.010, 0.012) * r.surface
+    return (_vec(corner(r, side, 0.017, 0.014), side * 0.0052, 0.0062, -0.0034)
+            + _vec(arc, side * 0.0012, 0.0026, 0.0)
+            + _vec(apple, side * 0.0010, 0.0038, 0.0034)
+            + _vec(fold, side * 0.0008, 0.0022, 0.0022)
+            + lid_displacement(r, 0.0, 0.0014, side))
 
 
 def frown(r: Regions, side: float) -> np.ndarray:

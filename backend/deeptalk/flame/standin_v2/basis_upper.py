@@ -43,9 +43,13 @@ def eye_wide(r: Regions, side: float) -> np.ndarray:
 
 
 def cheek_squint(r: Regions, side: float) -> np.ndarray:
+    """Cheek raiser (AU6, the Duchenne marker): the cheek under the eye lifts and bulges forward,
+    pushing the lower lid up into a crescent, and the skin beside the outer corner draws in."""
     x, y = r.p[:, 0], r.p[:, 1]
     cheek = bump(x, y, side * 0.035, -0.016, 0.017, 0.013) * r.surface * (1 - r.eye_footprint)
-    return lid_displacement(r, 0.0, 0.55 * OPEN_DOWN, side) + _vec(cheek, side * 0.0006, 0.0042, 0.0016)
+    outer = bump(x, y, side * (L.EYE_X + 0.022), L.EYE_Y - 0.002, 0.008, 0.010) * r.surface * (1 - r.eye_footprint)
+    return (lid_displacement(r, -0.0006, 0.70 * OPEN_DOWN, side) + _vec(cheek, side * 0.0006, 0.0046, 0.0026)
+            + _vec(outer, -side * 0.0014, 0.0006, 0.0))
 
 
 def lid_tighten(r: Regions, side: float) -> np.ndarray:

@@ -48,12 +48,12 @@ def build_standin_v2() -> FlameModel:
     exprdirs[:, :, :EXPRESSION_DIM] = expression_basis_v2(r, h)
     weights = skinning_weights_v2(r, h)
     shapedirs = identity_basis(r)
-    parts = h.mask("teeth_upper", "teeth_lower", "gums_upper", "gums_lower", "tongue")
+    parts = h.mask("teeth_upper", "teeth_lower", "gums_upper", "gums_lower", "tongue", "ear")
     shapedirs[parts] = 0.0
-    shapedirs[parts, :, 0] = 0.04 * r.p[parts]  # the mouth parts scale with the head, nothing else
+    shapedirs[parts, :, 0] = 0.04 * r.p[parts]  # the mouth parts and ears scale with the head, nothing else
     # the dome is widened last: the basis, weights, joints and masks are those of the face it leaves alone
     model = FlameModel(
-        v_template=round_cranium(h.head.vertices, h.mask("skin")), f=h.head.faces, shapedirs=shapedirs, exprdirs=exprdirs,
+        v_template=round_cranium(h.head.vertices, h.mask("skin", "ear")), f=h.head.faces, shapedirs=shapedirs, exprdirs=exprdirs,
         posedirs=jaw_correctives_v2(r, weights), J_regressor=joint_regressor_v2(r, h), weights=weights,
         kintree_table=np.array([JOINT_PARENTS, range(len(JOINT_PARENTS))]), masks=standin_masks_v2(r, h),
         source=SOURCE, masks_source="standin-v2 (built with the head)",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from deeptalk.flame.standin import layout as L
-from deeptalk.flame.standin.face import (bump, ear_offset, face_weight, height_field, lid_cover, mouth_envelope,
+from deeptalk.flame.standin.face import (bump, face_weight, height_field, lid_cover, mouth_envelope,
                                          smooth_max, smoothstep, soft_abs)
 from deeptalk.flame.standin_v2.midline import SOFTNESS
 
@@ -85,11 +85,11 @@ def collar(p: np.ndarray) -> np.ndarray:
 
 
 def apply_features_v2(base: np.ndarray, lip_side: np.ndarray, lid_edge: np.ndarray) -> np.ndarray:
-    """Base points (V, 3) -> head v2's featured points (lids on the ball, ears, collar)."""
+    """Base points (V, 3) -> head v2's featured points (lids on the ball, collar; the ears are their own
+    meshes, `ears.py`, not v1's relief on the grid)."""
     p = base.copy()
     p[:, 2] += (height_field(base, lip_side, SOFTNESS) + forms(base, lip_side)) * face_weight(base)
     cover = lid_cover(p, lid_edge.astype(float))
     lidded = np.isfinite(cover) & (p[:, 2] > L.EYEBALL_Z - 0.02)
     p[lidded, 2] = np.where(lid_edge[lidded], cover[lidded], smooth_max(p[lidded, 2], cover[lidded], 0.0025))
-    p[:, 0] += np.sign(p[:, 0]) * ear_offset(base)
     return collar(p)

@@ -1,4 +1,4 @@
-"""Assemble head v2's rest geometry: skin on v1's grid, mouth bag, eyes with corneas, teeth, gums, tongue.
+"""Assemble head v2's rest geometry: skin on v1's grid, mouth bag, eyes with corneas, teeth, gums, tongue, ears.
 
 `HeadV2.head` is a v1 `HeadGeometry` over all vertices (so v1's region fields and rig
 helpers apply to the skin); `HeadV2.part` says which piece each vertex belongs to. The skin's
@@ -20,13 +20,14 @@ from deeptalk.flame.standin.grid import Grid, build_grid
 from deeptalk.flame.standin.head import HeadGeometry, mirror_map
 from deeptalk.flame.standin_v2 import layout as V
 from deeptalk.flame.standin_v2.bag import mouth_bag
+from deeptalk.flame.standin_v2.ears import ear
 from deeptalk.flame.standin_v2.eyes import eye
 from deeptalk.flame.standin_v2.features import COLLAR_TOP_Y, apply_features_v2
 from deeptalk.flame.standin_v2.midline import neighbour_mean, relax
 from deeptalk.flame.standin_v2.mouth import gum, teeth_row, tongue
 
 PARTS: tuple[str, ...] = ("skin", "bag", "eyeball", "cornea", "teeth_upper", "teeth_lower", "gums_upper",
-                          "gums_lower", "tongue")
+                          "gums_lower", "tongue", "ear")
 PART = {name: i for i, name in enumerate(PARTS)}
 COLLAR_RELAX_STEPS = 3  # more rounds the flat base into a sack
 
@@ -111,7 +112,7 @@ def build_head_v2() -> HeadV2:
         eye_polar.append(e.polar)
         centres.append(e.centre_ring + start)
         start += len(e.vertices)
-    pieces = [*teeth_row(True), *teeth_row(False), gum(True), gum(False), tongue()]
+    pieces = [*teeth_row(True), *teeth_row(False), gum(True), gum(False), tongue(), ear(skin, 1.0), ear(skin, -1.0)]
     for piece in pieces:
         chunks.append(piece.vertices)
         faces.append(piece.faces + start)

@@ -69,6 +69,7 @@ def standin_masks_v2(r: Regions, h: HeadV2) -> dict[str, np.ndarray]:
         "teeth": h.mask("teeth_upper", "teeth_lower"), "teeth_upper": h.mask("teeth_upper"),
         "teeth_lower": h.mask("teeth_lower"), "gums": h.mask("gums_upper", "gums_lower"),
         "gums_upper": h.mask("gums_upper"), "gums_lower": h.mask("gums_lower"), "tongue": h.mask("tongue"),
+        "left_ear": h.mask("ear") & (r.p[:, 0] > 0), "right_ear": h.mask("ear") & (r.p[:, 0] < 0),
     }
     regions["brows"] = brows_mask(r)
     masks.update({name: np.flatnonzero(m) for name, m in regions.items()})

@@ -1,6 +1,6 @@
 """Head v2's skeleton: v1's skin weights, regressor and jaw correctives, plus the new parts.
 
-Upper teeth and gums ride on the skull (neck joint), lower teeth, gums and the tongue on
+Upper teeth, gums and the ears ride on the skull (neck joint), lower teeth, gums and the tongue on
 the jaw; the mouth bag's floor follows the jaw wherever the tongue and lower teeth are,
 its palate stays with the skull; eyeballs and corneas turn with their eye joints.
 """
@@ -25,7 +25,7 @@ NECK_JOINT = 1
 def regions_v2(h: HeadV2) -> Regions:
     """v1's region fields with the new parts taken out of the skin surface."""
     r = build_regions(h.head)
-    skin_like = ~h.mask("teeth_upper", "teeth_lower", "gums_upper", "gums_lower", "tongue")
+    skin_like = ~h.mask("teeth_upper", "teeth_lower", "gums_upper", "gums_lower", "tongue", "ear")
     return replace(r, surface=r.surface & skin_like, envelope=r.envelope * skin_like,
                    expressive=r.expressive * skin_like, eye_footprint=r.eye_footprint * skin_like)
 
@@ -82,7 +82,7 @@ def skinning_weights_v2(r: Regions, h: HeadV2) -> np.ndarray:
     weights[bag] = 0.0
     weights[bag, JAW_JOINT] = jaw
     weights[bag, NECK_JOINT] = 1.0 - jaw
-    for names, joint in ((("teeth_upper", "gums_upper"), NECK_JOINT),
+    for names, joint in ((("teeth_upper", "gums_upper", "ear"), NECK_JOINT),
                          (("teeth_lower", "gums_lower", "tongue"), JAW_JOINT)):
         rows = h.mask(*names)
         weights[rows] = 0.0
