@@ -17,6 +17,8 @@ argmax codes unless stated). Figures:
   distinctness / FER / monotonicity, alpha-1 take differences and their lip sync, and the
   emotion heard in the speech with per-engine confusion matrices.
 Motion is posed on the head of the model's `flame_basis` (`eval_figures.selection`).
+The judges (FER classifier and lip-reader) are the model's own unless `critics` names another
+model folder: each run trains its own, so only the same critics compare two runs' figures.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class EvalConfig:
     emotion_clips: int = 20         # clips for the emotion-override figures (10 generations each)
     alpha_clips: int = 4            # clips for the alpha-1 take figures
     alpha_takes: int = 4
+    critics: Path | None = None     # a model folder whose FER and lip-reader judge (default: the model's)
 
 
 QUICK = dict(max_clips=20, diversity_clips=2, diversity_takes=3, emotion_clips=5, alpha_clips=2)
@@ -71,8 +74,7 @@ QUICK = dict(max_clips=20, diversity_clips=2, diversity_takes=3, emotion_clips=5
 def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) -> dict[str, float]:
     pipeline = Pipeline.load(model_dir, device=config.device)
     manifest = read_manifest(model_dir)
-    fer = load_network(model_dir, manifest, "fer").eval()
-    lipreader = load_network(model_dir, manifest, "lipreader").eval()
+    fer, lipreader = load_critics(config.critics or model_dir, manifest.emotions)
     train = ClipBank.load(dataset, ("train",), limit=200)
     engine_of = clip_engines(dataset, config.split)
     one_engine = config.engine is None and len(set(engine_of.values())) <= 1  # the first clips will do
@@ -174,6 +176,15 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
                            takes=config.alpha_takes))
     log.info("alpha takes took %.0f s", time.monotonic() - started)
     return out
+
+
+def load_critics(folder: Path, emotions: tuple[str, ...]) -> tuple[torch.nn.Module, torch.nn.Module]:
+    """(FER classifier, lip-reader) of a model folder; its emotion classes must be the model's."""
+    manifest = read_manifest(folder)
+    if manifest.emotions != emotions:
+        raise ValueError(f"the critics in {folder} know the emotions {list(manifest.emotions)}, the model "
+                         f"{list(emotions)}: use critics trained on the same classes")
+    return load_network(folder, manifest, "fer").eval(), load_network(folder, manifest, "lipreader").eval()
 
 
 def diversity(pipeline: Pipeline, bank: ClipBank, config: EvalConfig) -> dict[str, float]:

@@ -90,3 +90,23 @@ def test_a_head_v2_model_is_measured_on_head_v2(tiny_model_dir, eval_corpus, tmp
     forced = evaluate(tiny_model_dir, eval_corpus, EvalConfig(flame="standin-v2", **small))
     for name in ("lip_vertex_error_mean_pose_m", "lip_aperture_vowel_median_mm_ground_truth"):
         assert on_v2[name] == forced[name] != on_v1[name]
+
+
+def test_other_critics_judge_the_same_motion(tiny_model_dir, eval_corpus, tmp_path, one_torch_thread):
+    """`--critics`: another folder's FER and lip-reader score the motion; critic-free figures stay."""
+    import pytest
+
+    from deeptalk.evaluate import EvalConfig, evaluate
+    from deeptalk.model_dir import build_untrained_model_dir, read_manifest
+
+    judges = build_untrained_model_dir(tmp_path / "judges", preset="tiny", seed=7,
+                                       emotions=read_manifest(tiny_model_dir).emotions)
+    small = dict(max_clips=2, diversity_clips=1, diversity_takes=2, emotion_clips=1, alpha_clips=1, alpha_takes=2)
+    own = evaluate(tiny_model_dir, eval_corpus, EvalConfig(**small))
+    judged = evaluate(tiny_model_dir, eval_corpus, EvalConfig(critics=judges, **small))
+    for name in ("lip_vertex_error_m", "jaw_correlation", "dee_r1_emotion", "bilabial_closure_generated"):
+        assert judged[name] == own[name], name
+    assert judged["lipreading_error_ground_truth"] != own["lipreading_error_ground_truth"]
+    odd = build_untrained_model_dir(tmp_path / "odd", preset="tiny", emotions=("calm", "tense"))
+    with pytest.raises(ValueError, match="critics trained on the same classes"):
+        evaluate(tiny_model_dir, eval_corpus, EvalConfig(critics=odd, **small))

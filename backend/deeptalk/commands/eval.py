@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--engine", help="only clips spoken by this synthesis engine (e.g. festival)")
     parser.add_argument("--flame", help="FLAME file to pose the motion with (default: the stand-in of the "
                                         "model's basis)")
+    parser.add_argument("--critics", type=Path, help="model folder whose FER and lip-reader judge the motion "
+                                                     "(default: the model's own; one set compares runs)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--json", type=Path, help="also write the figures (and their targets) to this file")
     parser.set_defaults(func=run)
@@ -37,7 +39,8 @@ def config_from_args(args: argparse.Namespace):
     for name in ("max_clips", "emotion_clips", "alpha_clips"):
         if getattr(args, name) is not None:
             knobs[name] = getattr(args, name)
-    return EvalConfig(split=args.split, device=args.device, engine=args.engine, flame=args.flame, **knobs)
+    return EvalConfig(split=args.split, device=args.device, engine=args.engine, flame=args.flame,
+                      critics=args.critics, **knobs)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,5 +59,6 @@ def run(args: argparse.Namespace) -> int:
         note = f"  (target {verdict['target']}: {'met' if verdict['met'] else 'MISSED'})" if verdict else ""
         print(f"{key:>44}: {value:.4g}{note}")
     if args.json:
-        args.json.write_text(json.dumps({**figures, "targets": judged}, indent=2) + "\n", encoding="utf-8")
+        critics = {"critics": str(args.critics)} if args.critics else {}
+        args.json.write_text(json.dumps({**figures, **critics, "targets": judged}, indent=2) + "\n", encoding="utf-8")
     return 0
