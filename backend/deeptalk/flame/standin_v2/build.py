@@ -41,7 +41,7 @@ def standin_v2_dir() -> Path:
 
 
 def build_standin_v2() -> FlameModel:
-    """Generate head v2 (about 11,600 vertices, 50 named independent expressions, FLAME joints)."""
+    """Generate head v2 (about 16,000 vertices, 50 named independent expressions, FLAME joints)."""
     h = build_head_v2()
     r = regions_v2(h)
     exprdirs = np.zeros((len(r.p), 3, EXPR_BASIS_DIM))

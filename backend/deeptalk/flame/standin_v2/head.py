@@ -84,7 +84,7 @@ def eye_corner_faces(faces: np.ndarray, upper: tuple[np.ndarray, ...], lower: tu
 
 
 def build_head_v2() -> HeadV2:
-    """The rest-pose head v2 (about 10,000 vertices)."""
+    """The rest-pose head v2 (about 16,000 vertices, 4,300 of them the ears)."""
     grid = build_grid(lids=V.LIDS)
     base = grid.vertices.copy()
     n = len(base)
