@@ -36,6 +36,9 @@ class EarShape:
     rim: float = 3.0  # the helix's roll above the ridge level
     flare: float = 0.35  # outward per mm behind the concha (the rear stands off the head)
     thickness: float = 3.2  # at the rim
+    edge_reach: float = 1.035  # the rolled edge's ring, as a fraction of the outline radius
+    rear_dive: float = 30.0  # how far the rear face sinks toward the concha (mm at s = 0), into the head
+    rear_inner: float = 0.35  # the rear face's last ring (fraction of the outline), inside the head
     front_rings: int = 20
     back_rings: int = 9
     segments: int = 72
@@ -113,9 +116,9 @@ def ear(skin: np.ndarray, side: float, shape: EarShape = EAR) -> Piece:
 
     for s in front_s:
         rings.append(ring(float(s), lateral_height(np.full(len(theta), s), theta, shape)))
-    rings.append(ring(1.035, rim_f - 0.5 * shape.thickness))  # the rolled edge
-    for s in np.linspace(1.0, 0.35, shape.back_rings):
-        rings.append(ring(float(s), rim_f - shape.thickness - 30.0 * (1.0 - s) ** 1.2))
+    rings.append(ring(shape.edge_reach, rim_f - 0.5 * shape.thickness))  # the rolled edge
+    for s in np.linspace(1.0, shape.rear_inner, shape.back_rings):
+        rings.append(ring(float(s), rim_f - shape.thickness - shape.rear_dive * (1.0 - s) ** 1.2))
     floor = origin + 1e-3 * (lateral_height(np.zeros(1), np.zeros(1), shape)[0] * normal)
     sunk = origin - 0.010 * normal
     vertices = np.concatenate([np.concatenate(rings), floor[None], sunk[None]])
