@@ -15,7 +15,8 @@ argmax codes unless stated). Figures:
 - diversity: mean std over 5 takes at alpha in {0, 0.5, 1} and temperatures in {0, 0.5, 1};
 - issue 20's figures (`deeptalk.eval_figures`): bilabial closure, emotion override visibility /
   distinctness / FER / monotonicity, alpha-1 take differences and their lip sync, and the
-  emotion heard in the speech with per-engine confusion matrices.
+  emotion heard in the speech with per-engine confusion matrices; the lip-reader's frame accuracy per
+  viseme class (`viseme_reading`: which mouth shapes the prior or the generator loses).
 Motion is posed on the head of the model's `flame_basis` (`eval_figures.selection`).
 The judges (FER classifier and lip-reader) are the model's own unless `critics` names another
 model folder: each run trains its own, so only the same critics compare two runs' figures.
@@ -41,6 +42,7 @@ from deeptalk.eval_figures.face_offsets import FaceOffsets
 from deeptalk.eval_figures.face_points import expression_face_ids, lip_edges
 from deeptalk.eval_figures.selection import head_for_basis, round_robin, spread
 from deeptalk.eval_figures.speech_emotion import HeardCollector
+from deeptalk.eval_figures.viseme_reading import VisemeReadingCollector
 from deeptalk.flame.layer import FlameLayer
 from deeptalk.flame.loading import load_flame
 from deeptalk.model_dir import load_network, read_manifest
@@ -89,7 +91,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     head = load_flame(head_for_basis(manifest.flame_basis, config.flame))
     layer = FlameLayer(head)
     edges = lip_edges(head)
-    bilabial, heard = BilabialCollector(), HeardCollector(tuple(pipeline.emotions))
+    bilabial, heard, viseme_reading = BilabialCollector(), HeardCollector(tuple(pipeline.emotions)), VisemeReadingCollector()
     lips = layer.masks.get("lips", layer.masks.get("mouth"))
     mean_pose = torch.from_numpy(train.all_frames().mean(0))  # (53,)
     out: dict[str, float] = {"clips": float(len(test))}
@@ -127,9 +129,12 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
             jaw_true.append(metrics.jaw_angle(gt.numpy()))
             visemes = clip.visemes[:t]
             if (visemes != IGNORE).any():
-                ter_pred.append(metrics.token_error_rate(visemes, lipreader(pred[None])[0].argmax(-1).numpy()))
-                ter_true.append(metrics.token_error_rate(visemes, lipreader(gt[None])[0].argmax(-1).numpy()))
-                ter_vq.append(metrics.token_error_rate(visemes, lipreader(recon[None])[0].argmax(-1).numpy()))
+                read = {name: lipreader(m[None])[0].argmax(-1).numpy()
+                        for name, m in (("generated", pred), ("ground_truth", gt), ("thvqvae", recon))}
+                ter_pred.append(metrics.token_error_rate(visemes, read["generated"]))
+                ter_true.append(metrics.token_error_rate(visemes, read["ground_truth"]))
+                ter_vq.append(metrics.token_error_rate(visemes, read["thvqvae"]))
+                viseme_reading.add(visemes, read)
                 reading[len(lve) - 1] = (ter_pred[-1], ter_true[-1], ter_vq[-1])
             fer_hits.append(int(fer(pred[None])[0].mean(0).argmax()) == clip.emotion)
             emb = pipeline.dee.encode_audio(torch.from_numpy(clip.audio[:160000])[None])
@@ -162,6 +167,7 @@ def evaluate(model_dir: Path, dataset: Path, config: EvalConfig = EvalConfig()) 
     started = time.monotonic()
     out.update(diversity(pipeline, test, config))
     out.update(bilabial.figures())
+    out.update(viseme_reading.figures())
     if pipeline.emotions:
         out.update(heard.figures())
     faces = FaceOffsets(layer, expression_face_ids(head))

@@ -33,6 +33,7 @@ def test_quick_eval_writes_every_figure_with_its_target(tiny_model_dir, eval_cor
                  "emotion_override_fer_min"):
         assert 0.0 <= report[name] <= 1.0
     assert report["emotion_visible_mm_min"] > 0.0 and report["alpha_takes_difference_mm"] >= 0.0
+    assert 0.0 <= report["viseme_accuracy_generated"] <= 1.0 and 0.0 <= report["viseme_accuracy_ground_truth:sil"] <= 1.0
     rows = [sum(report[f"heard_confusion@espeak-ng:{t}->{h}"] for h in ("neutral", "happy", "sad", "angry",
                                                                         "surprised"))
             for t in ("neutral", "happy", "sad", "angry", "surprised")]
